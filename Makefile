@@ -1,0 +1,44 @@
+# One entry point for people and CI. `make synth` installs everything and synthesizes env=dev
+# offline; `make test` installs everything and runs every check.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON ?= python3
+ENV ?= dev
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+STAMP := .make/installed
+
+.PHONY: install synth test lint format arm64-check bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt agent/requirements.txt constructs/pyproject.toml package.json package-lock.json
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p .make && touch $@
+
+synth: install
+	cdk synth -c env=$(ENV) --quiet
+	@echo "Synthesized env=$(ENV) into cdk.out/"
+
+lint: install
+	ruff check .
+	ruff format --check .
+
+format: install
+	ruff check --fix .
+	ruff format .
+
+test: install lint
+	pytest
+
+arm64-check: install
+	pytest -m slow -o addopts="" tests/agent/test_arm64_wheels.py
+
+bench: install
+	python benchmarks/agent_server.py
+
+clean:
+	rm -rf cdk.out .make

@@ -1,0 +1,1 @@
+"""CDK constructs for Strands agents on Amazon Bedrock AgentCore Runtime."""

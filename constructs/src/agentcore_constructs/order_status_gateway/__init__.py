@@ -1,0 +1,1 @@
+"""The demo AgentCore Gateway with an order-status Lambda target."""

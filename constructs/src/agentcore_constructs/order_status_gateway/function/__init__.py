@@ -1,0 +1,1 @@
+"""Lambda code of the order-status tool (the folder is the function's code asset)."""
