@@ -5,7 +5,6 @@ VENV := .venv
 PYTHON ?= python3
 ENV ?= dev
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
-export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 STAMP := .make/installed
 
 .PHONY: install synth test lint format arm64-check bench clean
