@@ -1,0 +1,103 @@
+"""Inbound auth of the runtime: a JWT authorizer, or none (callers sign with SigV4/IAM)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Stack
+from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from .validation import is_token
+
+DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+
+
+@dataclass(frozen=True)
+class RuntimeAuthorizer:
+    """A custom JWT authorizer. Omit the authorizer entirely for IAM (SigV4) invoke."""
+
+    discovery_url: str | None
+    allowed_clients: tuple[str, ...]
+    allowed_scopes: tuple[str, ...]
+    allowed_audience: tuple[str, ...]
+    user_pool: cognito.IUserPool | None = None
+
+    @classmethod
+    def jwt(
+        cls,
+        *,
+        discovery_url: str,
+        allowed_clients: Sequence[str] = (),
+        allowed_scopes: Sequence[str] = (),
+        allowed_audience: Sequence[str] = (),
+    ) -> RuntimeAuthorizer:
+        """Any OIDC issuer; ``discovery_url`` ends with /.well-known/openid-configuration."""
+        return cls(
+            discovery_url, tuple(allowed_clients), tuple(allowed_scopes), tuple(allowed_audience)
+        )
+
+    @classmethod
+    def cognito(
+        cls,
+        *,
+        user_pool: cognito.IUserPool,
+        clients: Sequence[cognito.IUserPoolClient],
+        scopes: Sequence[str] = (),
+    ) -> RuntimeAuthorizer:
+        """Cognito access tokens carry no ``aud`` claim, so clients (and scopes) are checked."""
+        return cls(
+            None,
+            tuple(c.user_pool_client_id for c in clients),
+            tuple(scopes),
+            (),
+            user_pool=user_pool,
+        )
+
+    def resolved_discovery_url(self, scope: Construct) -> str:
+        if self.user_pool is None:
+            assert self.discovery_url is not None
+            return self.discovery_url
+        stack = Stack.of(scope)
+        return (
+            f"https://cognito-idp.{stack.region}.{stack.url_suffix}/"
+            f"{self.user_pool.user_pool_id}{DISCOVERY_SUFFIX}"
+        )
+
+    def problems(self) -> list[tuple[str, object, str]]:
+        found: list[tuple[str, object, str]] = []
+        url = self.discovery_url
+        if (
+            url is not None
+            and not is_token(url)
+            and not (url.startswith("https://") and url.endswith(DISCOVERY_SUFFIX))
+        ):
+            found.append(
+                (
+                    "authorizer.discovery_url",
+                    url,
+                    f"must be an https URL ending with {DISCOVERY_SUFFIX}",
+                )
+            )
+        if not (self.allowed_clients or self.allowed_audience):
+            found.append(
+                (
+                    "authorizer.allowed_clients",
+                    list(self.allowed_clients),
+                    "give at least one allowed client or audience, else any token of the "
+                    "issuer is accepted",
+                )
+            )
+        return found
+
+    def to_cfn(self, scope: Construct) -> agentcore.CfnRuntime.AuthorizerConfigurationProperty:
+        return agentcore.CfnRuntime.AuthorizerConfigurationProperty(
+            custom_jwt_authorizer=agentcore.CfnRuntime.CustomJWTAuthorizerConfigurationProperty(
+                discovery_url=self.resolved_discovery_url(scope),
+                allowed_clients=list(self.allowed_clients) or None,
+                allowed_scopes=list(self.allowed_scopes) or None,
+                allowed_audience=list(self.allowed_audience) or None,
+            )
+        )

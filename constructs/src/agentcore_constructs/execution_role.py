@@ -1,0 +1,148 @@
+"""The least-privilege execution role the runtime assumes (ERRATA rows 1-4).
+
+Every statement names the resources it is for; the few actions that cannot be scoped
+(``ecr:GetAuthorizationToken``, X-Ray, ``cloudwatch:PutMetricData``) are listed in
+``UNSCOPABLE_ACTIONS`` so apps can acknowledge them precisely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"
+METRICS_NAMESPACE = "bedrock-agentcore"
+CROSS_REGION_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "jp.", "au.", "ca.", "us-gov.")
+GLOBAL_PROFILE_PREFIX = "global."
+UNSCOPABLE_ACTIONS = (
+    "ecr:GetAuthorizationToken",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "cloudwatch:PutMetricData",
+)
+
+
+def trust_principal(scope: Construct) -> iam.IPrincipal:
+    """The runtime service, only on behalf of runtimes in this account (confused deputy)."""
+    stack = Stack.of(scope)
+    return iam.ServicePrincipal(
+        SERVICE_PRINCIPAL,
+        conditions={
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": (
+                    f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:*"
+                )
+            },
+        },
+    )
+
+
+def model_resource_arns(scope: Construct, model_id: str) -> list[str]:
+    """ARNs a model id needs: the inference profile and every foundation model it routes to."""
+    stack = Stack.of(scope)
+    partition, region, account = stack.partition, stack.region, stack.account
+    if model_id.startswith("arn:"):
+        return [model_id]
+    if model_id.startswith((*CROSS_REGION_PROFILE_PREFIXES, GLOBAL_PROFILE_PREFIX)):
+        base_model = model_id.split(".", 1)[1]
+        arns = [
+            f"arn:{partition}:bedrock:{region}:{account}:inference-profile/{model_id}",
+            # A cross-region profile routes to the model in any of its destination regions.
+            f"arn:{partition}:bedrock:*::foundation-model/{base_model}",
+        ]
+        if model_id.startswith(GLOBAL_PROFILE_PREFIX):
+            arns.append(f"arn:{partition}:bedrock:::foundation-model/{base_model}")
+        return arns
+    return [f"arn:{partition}:bedrock:{region}::foundation-model/{model_id}"]
+
+
+def runtime_base_statements(
+    scope: Construct, *, runtime_name: str, image_repository_arn: str | None
+) -> list[iam.PolicyStatement]:
+    """What every runtime needs: pull its image, write logs/traces/metrics, get identity tokens."""
+    stack = Stack.of(scope)
+    partition, region, account = stack.partition, stack.region, stack.account
+    log_groups = (
+        f"arn:{partition}:logs:{region}:{account}:log-group:/aws/bedrock-agentcore/runtimes/*"
+    )
+    directory = (
+        f"arn:{partition}:bedrock-agentcore:{region}:{account}:workload-identity-directory/default"
+    )
+    statements = [
+        iam.PolicyStatement(
+            sid="EcrAuthorizationToken",
+            actions=["ecr:GetAuthorizationToken"],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="RuntimeLogs",
+            actions=[
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+            ],
+            resources=[log_groups, f"{log_groups}:log-stream:*"],
+        ),
+        iam.PolicyStatement(
+            sid="DescribeLogGroups",
+            actions=["logs:DescribeLogGroups"],
+            resources=[f"arn:{partition}:logs:{region}:{account}:log-group:*"],
+        ),
+        iam.PolicyStatement(
+            sid="XRayTraces",
+            actions=[
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+            ],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="RuntimeMetrics",
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
+        ),
+        iam.PolicyStatement(
+            sid="WorkloadIdentityTokens",
+            actions=[
+                "bedrock-agentcore:GetWorkloadAccessToken",
+                "bedrock-agentcore:GetWorkloadAccessTokenForJWT",
+                "bedrock-agentcore:GetWorkloadAccessTokenForUserId",
+            ],
+            resources=[directory, f"{directory}/workload-identity/{runtime_name}-*"],
+        ),
+    ]
+    if image_repository_arn is not None:
+        statements.insert(
+            0,
+            iam.PolicyStatement(
+                sid="EcrImagePull",
+                actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                resources=[image_repository_arn],
+            ),
+        )
+    return statements
+
+
+def model_invoke_statement(scope: Construct, model_ids: Sequence[str]) -> iam.PolicyStatement:
+    """Strands streams, so both InvokeModel and InvokeModelWithResponseStream are needed."""
+    return iam.PolicyStatement(
+        sid="BedrockModelInvoke",
+        actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        resources=[arn for model_id in model_ids for arn in model_resource_arns(scope, model_id)],
+    )
+
+
+def gateway_invoke_statement(gateway_arn: str) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        sid="GatewayInvoke", actions=["bedrock-agentcore:InvokeGateway"], resources=[gateway_arn]
+    )

@@ -1,0 +1,248 @@
+"""``AgentRuntime``: an AgentCore Runtime (L1 ``CfnRuntime``) with the parts it cannot run without."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from .authorizer import RuntimeAuthorizer
+from .execution_role import (
+    gateway_invoke_statement,
+    model_invoke_statement,
+    runtime_base_statements,
+    trust_principal,
+)
+from .image import AgentRuntimeImage
+from .network import RuntimeNetwork
+from .validation import ProblemList, check_pattern, check_range, is_token
+
+RUNTIME_NAME_PATTERN = r"[a-zA-Z][a-zA-Z0-9_]{0,47}"
+ENV_NAME_PATTERN = r"[a-zA-Z_][a-zA-Z0-9_]*"
+GATEWAY_ARN_PATTERN = r"arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:gateway/[a-zA-Z0-9-]+"
+LIFECYCLE_MIN_SECONDS = 60
+LIFECYCLE_MAX_SECONDS = 28800  # microVM runtimes; only capacity-provider runtimes allow more
+MAX_ENV_VARS = 50
+MAX_ENV_VALUE_LENGTH = 2048
+MAX_DESCRIPTION_LENGTH = 1200
+INVOKE_ACTIONS = ("bedrock-agentcore:InvokeAgentRuntime",)
+
+
+class ServerProtocol(enum.Enum):
+    """The contract the container serves (``ProtocolConfiguration``)."""
+
+    HTTP = "HTTP"
+    MCP = "MCP"
+    A2A = "A2A"
+    AGUI = "AGUI"
+
+
+class AgentRuntime(Construct):
+    """An AgentCore Runtime running a container image, with a least-privilege role.
+
+    Only ``runtime_name`` and ``image`` are required. By default the runtime is PUBLIC,
+    authorized by IAM (SigV4), and gets a role created here that can pull its image, write its
+    logs, traces and metrics, and fetch workload identity tokens; ``model_ids`` and
+    ``gateway_arn`` add exactly the Bedrock and Gateway permissions those need.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        runtime_name: str,
+        image: AgentRuntimeImage,
+        description: str | None = None,
+        protocol: ServerProtocol = ServerProtocol.HTTP,
+        idle_session_timeout: Duration | None = None,
+        max_lifetime: Duration | None = None,
+        network: RuntimeNetwork | None = None,
+        authorizer: RuntimeAuthorizer | None = None,
+        environment_variables: Mapping[str, str] | None = None,
+        role: iam.IRole | None = None,
+        model_ids: Sequence[str] = (),
+        gateway_endpoint: str | None = None,
+        gateway_arn: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        idle = (idle_session_timeout or Duration.minutes(15)).to_seconds()
+        max_life = (max_lifetime or Duration.hours(8)).to_seconds()
+        network = network or RuntimeNetwork.public()
+        env = dict(environment_variables or {})
+        if gateway_endpoint is not None:
+            env.setdefault("GATEWAY_ENDPOINT", gateway_endpoint)
+        if len(model_ids) == 1:
+            env.setdefault("MODEL_ID", model_ids[0])
+        if not is_token(Stack.of(self).region):
+            env.setdefault("AWS_REGION", Stack.of(self).region)
+
+        self._validate(
+            runtime_name=runtime_name,
+            description=description,
+            idle=int(idle),
+            max_life=int(max_life),
+            env=env,
+            network=network,
+            authorizer=authorizer,
+            image=image,
+            gateway_endpoint=gateway_endpoint,
+            gateway_arn=gateway_arn,
+        )
+
+        self.runtime_name = runtime_name
+        bound = image.bind(self)
+        self._created_role = role is None
+        self.role: iam.IRole = role or iam.Role(
+            self,
+            "ExecutionRole",
+            assumed_by=trust_principal(self),
+            description=f"Execution role of the AgentCore runtime {runtime_name}",
+        )
+        self._policy = iam.Policy(self, "ExecutionPolicy", roles=[self.role])
+        for statement in runtime_base_statements(
+            self, runtime_name=runtime_name, image_repository_arn=bound.repository_arn
+        ):
+            self._policy.add_statements(statement)
+        if model_ids:
+            self._policy.add_statements(model_invoke_statement(self, model_ids))
+        if gateway_arn is not None:
+            self._policy.add_statements(gateway_invoke_statement(gateway_arn))
+
+        self.cfn_runtime = agentcore.CfnRuntime(
+            self,
+            "Resource",
+            agent_runtime_name=runtime_name,
+            description=description,
+            role_arn=self.role.role_arn,
+            agent_runtime_artifact=agentcore.CfnRuntime.AgentRuntimeArtifactProperty(
+                container_configuration=agentcore.CfnRuntime.ContainerConfigurationProperty(
+                    container_uri=bound.uri
+                )
+            ),
+            protocol_configuration=protocol.value,
+            lifecycle_configuration=agentcore.CfnRuntime.LifecycleConfigurationProperty(
+                idle_runtime_session_timeout=int(idle), max_lifetime=int(max_life)
+            ),
+            network_configuration=network.to_cfn(),
+            authorizer_configuration=authorizer.to_cfn(self) if authorizer else None,
+            environment_variables=env or None,
+        )
+        # The service validates the role when it creates the runtime: the policy must exist
+        # first (ERRATA 14). Depending on the role construct also covers its default policy.
+        self.cfn_runtime.node.add_dependency(self._policy)
+        self.cfn_runtime.node.add_dependency(self.role)
+        if bound.dependency is not None:
+            self.cfn_runtime.node.add_dependency(bound.dependency)
+
+        self.runtime_arn: str = self.cfn_runtime.attr_agent_runtime_arn
+        self.runtime_id: str = self.cfn_runtime.attr_agent_runtime_id
+        self.runtime_version: str = self.cfn_runtime.attr_agent_runtime_version
+
+    @property
+    def invoke_url(self) -> str:
+        """HTTPS endpoint of the DEFAULT endpoint; the ARN in the path is URL-encoded."""
+        stack = Stack.of(self)
+        encoded_arn = (
+            f"arn%3A{stack.partition}%3Abedrock-agentcore%3A{stack.region}%3A{stack.account}"
+            f"%3Aruntime%2F{self.runtime_id}"
+        )
+        return (
+            f"https://bedrock-agentcore.{stack.region}.{stack.url_suffix}/runtimes/"
+            f"{encoded_arn}/invocations?qualifier=DEFAULT"
+        )
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` invoke this runtime (all its endpoints) with SigV4."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(INVOKE_ACTIONS),
+            resource_arns=[self.runtime_arn, f"{self.runtime_arn}/*"],
+        )
+
+    def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
+        """Add a permission to the execution policy (also for an imported role)."""
+        self._policy.add_statements(statement)
+
+    def _validate(
+        self,
+        *,
+        runtime_name: str,
+        description: str | None,
+        idle: int,
+        max_life: int,
+        env: Mapping[str, str],
+        network: RuntimeNetwork,
+        authorizer: RuntimeAuthorizer | None,
+        image: AgentRuntimeImage,
+        gateway_endpoint: str | None,
+        gateway_arn: str | None,
+    ) -> None:
+        problems = ProblemList(self.node.path)
+        check_pattern(
+            problems,
+            "runtime_name",
+            runtime_name,
+            RUNTIME_NAME_PATTERN,
+            "must match [a-zA-Z][a-zA-Z0-9_]{0,47}: start with a letter; letters, digits and "
+            "underscores only (no hyphens); at most 48 characters",
+        )
+        if description is not None and not 1 <= len(description) <= MAX_DESCRIPTION_LENGTH:
+            problems.add(
+                "description", description, f"must be 1 to {MAX_DESCRIPTION_LENGTH} characters"
+            )
+        bounds = (LIFECYCLE_MIN_SECONDS, LIFECYCLE_MAX_SECONDS, "seconds")
+        check_range(problems, "idle_session_timeout", idle, *bounds)
+        check_range(problems, "max_lifetime", max_life, *bounds)
+        if idle > max_life:
+            problems.add(
+                "idle_session_timeout",
+                idle,
+                f"must not exceed max_lifetime ({max_life} seconds)",
+            )
+        if len(env) > MAX_ENV_VARS:
+            problems.add(
+                "environment_variables", len(env), f"at most {MAX_ENV_VARS} variables are allowed"
+            )
+        for name, value in env.items():
+            if not re.fullmatch(ENV_NAME_PATTERN, name):
+                problems.add(
+                    f"environment_variables[{name!r}]",
+                    name,
+                    "names must match [a-zA-Z_][a-zA-Z0-9_]*",
+                )
+            if not isinstance(value, str):
+                problems.add(f"environment_variables[{name!r}]", value, "values must be strings")
+            elif not is_token(value) and len(value) > MAX_ENV_VALUE_LENGTH:
+                problems.add(
+                    f"environment_variables[{name!r}]",
+                    f"{len(value)} characters",
+                    f"values are at most {MAX_ENV_VALUE_LENGTH} characters",
+                )
+        if (gateway_endpoint is None) != (gateway_arn is None):
+            problems.add(
+                "gateway_arn" if gateway_arn is None else "gateway_endpoint",
+                None,
+                "give gateway_endpoint and gateway_arn together (or neither)",
+            )
+        check_pattern(
+            problems,
+            "gateway_arn",
+            gateway_arn,
+            GATEWAY_ARN_PATTERN,
+            "must be arn:aws:bedrock-agentcore:<region>:<account>:gateway/<gateway id>",
+        )
+        if gateway_endpoint is not None and not is_token(gateway_endpoint):
+            if not gateway_endpoint.startswith("https://"):
+                problems.add("gateway_endpoint", gateway_endpoint, "must be an https:// URL")
+        sub_problems = [*network.problems(), *image.problems()]
+        if authorizer is not None:
+            sub_problems.extend(authorizer.problems())
+        for prop, value, expected in sub_problems:
+            problems.add(prop, value, expected)
+        problems.raise_if_any()
