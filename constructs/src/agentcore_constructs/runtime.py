@@ -1,4 +1,4 @@
-"""``AgentRuntime``: an AgentCore Runtime (L1 ``CfnRuntime``) with the parts it cannot run without."""
+"""``AgentRuntime``: an AgentCore Runtime (L1 ``CfnRuntime``) and what it cannot run without."""
 
 from __future__ import annotations
 
@@ -134,9 +134,8 @@ class AgentRuntime(Construct):
             environment_variables=env or None,
         )
         # The service validates the role when it creates the runtime: the policy must exist
-        # first (ERRATA 14). Depending on the role construct also covers its default policy.
+        # first (ERRATA 14). The role itself is ordered by the RoleArn reference.
         self.cfn_runtime.node.add_dependency(self._policy)
-        self.cfn_runtime.node.add_dependency(self.role)
         if bound.dependency is not None:
             self.cfn_runtime.node.add_dependency(bound.dependency)
 
@@ -237,9 +236,12 @@ class AgentRuntime(Construct):
             GATEWAY_ARN_PATTERN,
             "must be arn:aws:bedrock-agentcore:<region>:<account>:gateway/<gateway id>",
         )
-        if gateway_endpoint is not None and not is_token(gateway_endpoint):
-            if not gateway_endpoint.startswith("https://"):
-                problems.add("gateway_endpoint", gateway_endpoint, "must be an https:// URL")
+        if (
+            gateway_endpoint is not None
+            and not is_token(gateway_endpoint)
+            and not gateway_endpoint.startswith("https://")
+        ):
+            problems.add("gateway_endpoint", gateway_endpoint, "must be an https:// URL")
         sub_problems = [*network.problems(), *image.problems()]
         if authorizer is not None:
             sub_problems.extend(authorizer.problems())

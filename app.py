@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""CDK entry point: ``cdk synth|deploy -c env=<name>`` builds that environment's stack."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.agent_runtime_stack import AgentRuntimeStack
+from stacks.config import ConfigError, load_environment
+
+AGENT_DIRECTORY = str(Path(__file__).parent / "agent")
+
+
+def build_app(app: cdk.App, agent_directory: str = AGENT_DIRECTORY) -> AgentRuntimeStack:
+    """Read the environment's config once and build its stack (raises ConfigError)."""
+    config = load_environment(
+        {"environments": app.node.try_get_context("environments")},
+        app.node.try_get_context("env"),
+    )
+    stack = AgentRuntimeStack(
+        app,
+        config.stack_name,
+        config=config,
+        agent_directory=agent_directory,
+        env=cdk.Environment(
+            account=config.account or os.environ.get("CDK_DEFAULT_ACCOUNT"),
+            region=config.region or os.environ.get("CDK_DEFAULT_REGION"),
+        ),
+        description=f"Strands agent on Bedrock AgentCore Runtime ({config.name})",
+    )
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return stack
+
+
+def main() -> None:
+    app = cdk.App()
+    try:
+        build_app(app)
+    except ConfigError as error:
+        sys.exit(f"Configuration error:\n{error}")
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""One environment of the app: image repository, auth, and the agent runtime.
+
+The stack only wires constructs from typed config; it never reads context or the process
+environment, so the same class deploys dev and prod.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from constructs import Construct
+
+from agentcore_constructs import (
+    AgentRuntime,
+    AgentRuntimeImage,
+    RuntimeAuthorizer,
+    RuntimeNetwork,
+    ServerProtocol,
+)
+
+from .acknowledgments import (
+    acknowledge_image_copy_findings,
+    acknowledge_machine_user_pool,
+    acknowledge_runtime_findings,
+)
+from .config import EnvironmentConfig
+
+INVOKE_SCOPE = "invoke"
+REMOVAL = {"destroy": RemovalPolicy.DESTROY, "retain": RemovalPolicy.RETAIN}
+
+
+class AgentRuntimeStack(Stack):
+    """Everything one environment needs to run the order-support agent."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        agent_directory: str,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        for key, value in {
+            "Project": config.project_name,
+            "Environment": config.name,
+            **config.tags,
+        }.items():
+            Tags.of(self).add(key, value)
+
+        self.repository = self._repository()
+        auth = self._cognito() if config.runtime.authorizer == "cognito_jwt" else None
+        gateway = config.gateway
+        self.runtime = AgentRuntime(
+            self,
+            "AgentRuntime",
+            runtime_name=config.runtime.name,
+            description=config.runtime.description,
+            image=AgentRuntimeImage.from_asset(agent_directory, repository=self.repository),
+            protocol=ServerProtocol(config.runtime.protocol),
+            idle_session_timeout=Duration.seconds(config.runtime.idle_timeout_seconds),
+            max_lifetime=Duration.seconds(config.runtime.max_lifetime_seconds),
+            network=self._network(),
+            authorizer=auth,
+            environment_variables=config.runtime.environment_variables,
+            model_ids=[config.model_id],
+            gateway_endpoint=gateway.endpoint if gateway else None,
+            gateway_arn=gateway.arn if gateway else None,
+        )
+        acknowledge_runtime_findings(self.runtime, [config.model_id])
+        acknowledge_image_copy_findings(self)
+        self._outputs(auth_mode="jwt" if auth else "iam")
+
+    def _repository(self) -> ecr.Repository:
+        destroy = self.config.ecr.removal_policy == "destroy"
+        return ecr.Repository(
+            self,
+            "AgentRepository",
+            image_scan_on_push=True,
+            # Each deploy copies the image under a new tag (its content hash), so tags never move.
+            image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+            encryption=ecr.RepositoryEncryption.AES_256,
+            lifecycle_rules=[
+                ecr.LifecycleRule(
+                    description=f"Keep the last {self.config.ecr.keep_last_images} images",
+                    max_image_count=self.config.ecr.keep_last_images,
+                )
+            ],
+            removal_policy=REMOVAL[self.config.ecr.removal_policy],
+            empty_on_delete=destroy,
+        )
+
+    def _network(self) -> RuntimeNetwork:
+        network = self.config.runtime.network
+        if network.mode == "PUBLIC":
+            return RuntimeNetwork.public()
+        return RuntimeNetwork.vpc(
+            subnets=[
+                ec2.Subnet.from_subnet_id(self, f"Subnet{i}", subnet_id)
+                for i, subnet_id in enumerate(network.subnet_ids)
+            ],
+            security_groups=[
+                ec2.SecurityGroup.from_security_group_id(self, f"SecurityGroup{i}", group_id)
+                for i, group_id in enumerate(network.security_group_ids)
+            ],
+        )
+
+    def _cognito(self) -> RuntimeAuthorizer:
+        """User pool + domain + resource server + machine client: JWTs for the runtime."""
+        settings = self.config.cognito
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            self_sign_up_enabled=False,
+            deletion_protection=settings.deletion_protection,
+            removal_policy=REMOVAL[settings.removal_policy],
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_digits=True,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_symbols=True,
+            ),
+            account_recovery=cognito.AccountRecovery.NONE,
+        )
+        acknowledge_machine_user_pool(self.user_pool)
+        # Prefix domains are global per region: the account id keeps it unique (ERRATA 25).
+        prefix = settings.domain_prefix or f"{self.config.stack_name}-{Aws.ACCOUNT_ID}"
+        self.user_pool_domain = self.user_pool.add_domain(
+            "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=prefix)
+        )
+        invoke_scope = cognito.ResourceServerScope(
+            scope_name=INVOKE_SCOPE, scope_description="Invoke the agent runtime"
+        )
+        self.resource_server = self.user_pool.add_resource_server(
+            "ResourceServer",
+            identifier=self.config.resource_server_id,
+            scopes=[invoke_scope],
+        )
+        self.client = self.user_pool.add_client(
+            "MachineClient",
+            generate_secret=True,
+            auth_flows=cognito.AuthFlow(),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(client_credentials=True),
+                scopes=[cognito.OAuthScope.resource_server(self.resource_server, invoke_scope)],
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            access_token_validity=Duration.minutes(60),
+        )
+        # The scope's Ref to the resource server orders the client after it (ERRATA 10).
+        # Client credentials only: no user-password, SRP or custom auth flows on this client.
+        client_resource = self.client.node.default_child
+        client_resource.explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
+        return RuntimeAuthorizer.cognito(
+            user_pool=self.user_pool, clients=[self.client], scopes=[self.invoke_scope_name]
+        )
+
+    @property
+    def invoke_scope_name(self) -> str:
+        return f"{self.config.resource_server_id}/{INVOKE_SCOPE}"
+
+    def _outputs(self, *, auth_mode: str) -> None:
+        outputs = {
+            "RuntimeArn": self.runtime.runtime_arn,
+            "RuntimeId": self.runtime.runtime_id,
+            "InvokeUrl": self.runtime.invoke_url,
+            "AuthMode": auth_mode,
+            "EcrRepositoryUri": self.repository.repository_uri,
+        }
+        if auth_mode == "jwt":
+            outputs |= {
+                "CognitoTokenUrl": f"{self.user_pool_domain.base_url()}/oauth2/token",
+                "CognitoClientId": self.client.user_pool_client_id,
+                "CognitoUserPoolId": self.user_pool.user_pool_id,
+                "InvokeScope": self.invoke_scope_name,
+            }
+        for key, value in outputs.items():
+            CfnOutput(self, key, value=value)
