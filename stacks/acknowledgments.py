@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Token, Validations
 from constructs import IConstruct
 
 from agentcore_constructs import AgentRuntime
 
 IMAGE_COPY_PREFIX = "Custom::CDKECRDeployment"
-ACCOUNT = "<AWS::AccountId>"
+
+
+def _account(stack: Stack) -> str:
+    """How cdk-nag prints the account inside a finding id."""
+    return "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
 
 
 def _iam5(resource: str, reason: str) -> Acknowledgment:
@@ -25,9 +29,10 @@ def _iam5(resource: str, reason: str) -> Acknowledgment:
 
 def acknowledge_runtime_findings(runtime: AgentRuntime, model_ids: Sequence[str]) -> None:
     """The execution policy's wildcards are those AWS offers no narrower resource for."""
-    region = Stack.of(runtime).region
-    logs = f"arn:aws:logs:{region}:{ACCOUNT}:log-group"
-    directory = f"arn:aws:bedrock-agentcore:{region}:{ACCOUNT}:workload-identity-directory/default"
+    stack = Stack.of(runtime)
+    region, account = stack.region, _account(stack)
+    logs = f"arn:aws:logs:{region}:{account}:log-group"
+    directory = f"arn:aws:bedrock-agentcore:{region}:{account}:workload-identity-directory/default"
     acknowledgments = [
         _iam5(
             "*",

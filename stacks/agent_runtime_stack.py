@@ -6,7 +6,7 @@ environment, so the same class deploys dev and prod.
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
@@ -129,7 +129,7 @@ class AgentRuntimeStack(Stack):
         )
         acknowledge_machine_user_pool(self.user_pool)
         # Prefix domains are global per region: the account id keeps it unique (ERRATA 25).
-        prefix = settings.domain_prefix or f"{self.config.stack_name}-{Aws.ACCOUNT_ID}"
+        prefix = settings.domain_prefix or f"{self.config.stack_name}-{self.account}"
         self.user_pool_domain = self.user_pool.add_domain(
             "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=prefix)
         )

@@ -1,0 +1,274 @@
+"""What each environment deploys, asserted resource by resource."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk.assertions import Match
+
+from .conftest import ACCOUNT, Synthesized
+
+RUNTIME = "AWS::BedrockAgentCore::Runtime"
+
+
+def statements_by_sid(env: Synthesized) -> dict[str, dict]:
+    policy = next(
+        p
+        for logical_id, p in env.resources("AWS::IAM::Policy").items()
+        if logical_id.startswith("AgentRuntimeExecutionPolicy")
+    )
+    return {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def rendered(value) -> str:
+    """Flatten Fn::Join pieces to compare ARNs built with intrinsics."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        return "".join(rendered(part) for part in value["Fn::Join"][1])
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def test_ecr_repository_scans_pins_tags_and_expires_old_images(each_env: Synthesized) -> None:
+    repo = each_env.only("AWS::ECR::Repository")
+    props = repo["Properties"]
+    assert props["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    assert props["ImageTagMutability"] == "IMMUTABLE"
+    rules = json.loads(props["LifecyclePolicy"]["LifecyclePolicyText"])["rules"]
+    keep = each_env.stack.config.ecr.keep_last_images
+    assert rules[0]["selection"] == {
+        "tagStatus": "any",
+        "countType": "imageCountMoreThan",
+        "countNumber": keep,
+    }
+
+
+def test_removal_policies_follow_config(dev: Synthesized, prod: Synthesized) -> None:
+    assert dev.only("AWS::ECR::Repository")["DeletionPolicy"] == "Delete"
+    assert dev.only("AWS::ECR::Repository")["Properties"]["EmptyOnDelete"] is True
+    assert prod.only("AWS::ECR::Repository")["DeletionPolicy"] == "Retain"
+    assert prod.only("AWS::Cognito::UserPool")["DeletionPolicy"] == "Retain"
+    assert prod.only("AWS::Cognito::UserPool")["Properties"]["DeletionProtection"] == "ACTIVE"
+
+
+def test_runtime_runs_the_copied_image_under_its_asset_hash(each_env: Synthesized) -> None:
+    runtime = each_env.only(RUNTIME)
+    uri = rendered(
+        runtime["Properties"]["AgentRuntimeArtifact"]["ContainerConfiguration"]["ContainerUri"]
+    )
+    manifest = json.loads(
+        (each_env.outdir / f"{each_env.stack.stack_name}.assets.json").read_text()
+    )
+    (asset_hash,) = manifest["dockerImages"]
+    repo_ref = '{"Ref": "AgentRepositoryCEF64969"}'
+    assert uri.endswith(f"/{repo_ref}:{asset_hash}"), "the environment's repository, hash tag"
+    copy = each_env.only("Custom::CDKECRDeployment")["Properties"]
+    assert rendered(copy["DestImage"]) == f"docker://{uri}"
+    source = rendered(copy["SrcImage"])
+    assert f"container-assets-{ACCOUNT}-us-east-1:{asset_hash}" in source
+    assert any("ImageCopy" in dependency for dependency in runtime["DependsOn"])
+
+
+def test_image_asset_is_built_for_arm64(each_env: Synthesized) -> None:
+    manifest = json.loads(
+        (each_env.outdir / f"{each_env.stack.stack_name}.assets.json").read_text()
+    )
+    (image,) = manifest["dockerImages"].values()
+    assert image["source"]["platform"] == "linux/arm64"
+
+
+def test_nothing_uses_latest(each_env: Synthesized) -> None:
+    assert ":latest" not in json.dumps(each_env.json)
+
+
+def test_trust_policy_is_the_agentcore_service_in_this_account_only(each_env: Synthesized) -> None:
+    roles = each_env.template.find_resources(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [
+                        Match.object_like(
+                            {"Principal": {"Service": "bedrock-agentcore.amazonaws.com"}}
+                        )
+                    ]
+                }
+            }
+        },
+    )
+    assert len(roles) == 1
+    (statement,) = next(iter(roles.values()))["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"] == (
+        f"arn:aws:bedrock-agentcore:us-east-1:{ACCOUNT}:*"
+    )
+
+
+def test_each_execution_statement_is_scoped(each_env: Synthesized) -> None:
+    sids = statements_by_sid(each_env)
+    name = each_env.stack.config.runtime.name
+    logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group"
+    expected = {
+        "EcrImagePull": (
+            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            ['{"Fn::GetAtt": ["AgentRepositoryCEF64969", "Arn"]}'],
+        ),
+        "EcrAuthorizationToken": (["ecr:GetAuthorizationToken"], ["*"]),
+        "RuntimeLogs": (
+            [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+            ],
+            [
+                f"arn:aws{logs[7:]}:/aws/bedrock-agentcore/runtimes/*",
+                f"arn:aws{logs[7:]}:/aws/bedrock-agentcore/runtimes/*:log-stream:*",
+            ],
+        ),
+        "DescribeLogGroups": (["logs:DescribeLogGroups"], [f"{logs}:*"]),
+        "XRayTraces": (
+            [
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+            ],
+            ["*"],
+        ),
+        "RuntimeMetrics": (["cloudwatch:PutMetricData"], ["*"]),
+        "WorkloadIdentityTokens": (
+            [
+                "bedrock-agentcore:GetWorkloadAccessToken",
+                "bedrock-agentcore:GetWorkloadAccessTokenForJWT",
+                "bedrock-agentcore:GetWorkloadAccessTokenForUserId",
+            ],
+            [
+                f"arn:aws:bedrock-agentcore:us-east-1:{ACCOUNT}:workload-identity-directory/default",
+                f"arn:aws:bedrock-agentcore:us-east-1:{ACCOUNT}:workload-identity-directory/"
+                f"default/workload-identity/{name}-*",
+            ],
+        ),
+        "BedrockModelInvoke": (
+            ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            [
+                f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/"
+                "us.anthropic.claude-sonnet-4-6",
+                "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-6",
+            ],
+        ),
+    }
+    assert set(sids) == set(expected), "no statement beyond the expected ones"
+    for sid, (actions, resources) in expected.items():
+        assert sorted(as_list(sids[sid]["Action"])) == sorted(actions), sid
+        assert sorted(rendered(r) for r in as_list(sids[sid]["Resource"])) == sorted(resources), sid
+    assert sids["RuntimeMetrics"]["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": "bedrock-agentcore"}
+    }
+
+
+def test_runtime_waits_for_its_policy(each_env: Synthesized) -> None:
+    runtime = each_env.only(RUNTIME)
+    policies = [
+        logical_id
+        for logical_id in each_env.resources("AWS::IAM::Policy")
+        if logical_id.startswith("AgentRuntimeExecutionPolicy")
+    ]
+    assert policies and set(policies) <= set(runtime["DependsOn"])
+
+
+def test_lifecycle_protocol_and_network_per_env(dev: Synthesized, prod: Synthesized) -> None:
+    for env, idle, lifetime in ((dev, 600, 3600), (prod, 1800, 28800)):
+        props = env.only(RUNTIME)["Properties"]
+        assert props["LifecycleConfiguration"] == {
+            "IdleRuntimeSessionTimeout": idle,
+            "MaxLifetime": lifetime,
+        }
+        assert props["ProtocolConfiguration"] == "HTTP"
+        assert props["NetworkConfiguration"] == {"NetworkMode": "PUBLIC"}
+        assert props["AgentRuntimeName"] == env.stack.config.runtime.name
+
+
+def test_runtime_environment_variables(each_env: Synthesized) -> None:
+    variables = each_env.only(RUNTIME)["Properties"]["EnvironmentVariables"]
+    assert variables["MODEL_ID"] == "us.anthropic.claude-sonnet-4-6"
+    assert variables["AWS_REGION"] == "us-east-1"
+    assert (
+        variables["LOG_LEVEL"] == each_env.stack.config.runtime.environment_variables["LOG_LEVEL"]
+    )
+
+
+def test_prod_runtime_accepts_only_the_cognito_client_and_scope(prod: Synthesized) -> None:
+    authorizer = prod.only(RUNTIME)["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
+    (client_id,) = prod.resources("AWS::Cognito::UserPoolClient")
+    (pool_id,) = prod.resources("AWS::Cognito::UserPool")
+    assert authorizer["AllowedClients"] == [{"Ref": client_id}]
+    assert authorizer["AllowedScopes"] == ["agentcore-runtime-prod/invoke"]
+    assert "AllowedAudience" not in authorizer, "Cognito access tokens carry no aud claim"
+    assert rendered(authorizer["DiscoveryUrl"]) == (
+        'https://cognito-idp.us-east-1.{"Ref": "AWS::URLSuffix"}/{"Ref": "'
+        + pool_id
+        + '"}/.well-known/openid-configuration'
+    )
+
+
+def test_dev_runtime_uses_iam_auth_and_no_cognito(dev: Synthesized) -> None:
+    assert "AuthorizerConfiguration" not in dev.only(RUNTIME)["Properties"]
+    assert dev.resources("AWS::Cognito::UserPool") == {}
+
+
+def test_cognito_machine_client(prod: Synthesized) -> None:
+    pool = prod.only("AWS::Cognito::UserPool")["Properties"]
+    assert pool["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    server = prod.only("AWS::Cognito::UserPoolResourceServer")["Properties"]
+    assert server["Identifier"] == "agentcore-runtime-prod"
+    assert server["Scopes"] == [
+        {"ScopeName": "invoke", "ScopeDescription": "Invoke the agent runtime"}
+    ]
+    client = prod.only("AWS::Cognito::UserPoolClient")["Properties"]
+    assert client["GenerateSecret"] is True
+    assert client["AllowedOAuthFlows"] == ["client_credentials"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    (server_id,) = prod.resources("AWS::Cognito::UserPoolResourceServer")
+    assert client["AllowedOAuthScopes"] == [{"Fn::Join": ["", [{"Ref": server_id}, "/invoke"]]}]
+
+
+def test_cognito_domain_prefix_is_unique_per_account(prod: Synthesized) -> None:
+    domain = prod.only("AWS::Cognito::UserPoolDomain")["Properties"]["Domain"]
+    assert domain == f"agentcore-orders-prod-{ACCOUNT}"
+
+
+def test_tags_from_config(each_env: Synthesized) -> None:
+    tags = each_env.only(RUNTIME)["Properties"]["Tags"]
+    assert tags == {
+        "Project": "agentcore-orders",
+        "Environment": each_env.stack.config.name,
+        **each_env.stack.config.tags,
+    }
+    repo_tags = {
+        t["Key"]: t["Value"] for t in each_env.only("AWS::ECR::Repository")["Properties"]["Tags"]
+    }
+    assert repo_tags == tags
+
+
+def test_outputs(dev: Synthesized, prod: Synthesized) -> None:
+    common = {"RuntimeArn", "RuntimeId", "InvokeUrl", "AuthMode", "EcrRepositoryUri"}
+    cognito = {"CognitoTokenUrl", "CognitoClientId", "CognitoUserPoolId", "InvokeScope"}
+    assert set(dev.json["Outputs"]) == common
+    assert set(prod.json["Outputs"]) == common | cognito
+    assert dev.json["Outputs"]["AuthMode"]["Value"] == "iam"
+    assert prod.json["Outputs"]["AuthMode"]["Value"] == "jwt"
+    assert prod.json["Outputs"]["InvokeScope"]["Value"] == "agentcore-runtime-prod/invoke"
+    url = rendered(prod.json["Outputs"]["InvokeUrl"]["Value"])
+    assert url.startswith("https://bedrock-agentcore.us-east-1.")
+    assert f"/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A{ACCOUNT}%3Aruntime%2F" in url
+    assert url.endswith("/invocations?qualifier=DEFAULT")
+    token_url = rendered(prod.json["Outputs"]["CognitoTokenUrl"]["Value"])
+    assert token_url.endswith(".auth.us-east-1.amazoncognito.com/oauth2/token")
+    assert "Secret" not in json.dumps(prod.json["Outputs"])
