@@ -43,7 +43,10 @@ class Synthesized:
 
 
 def synthesize(
-    env_name: str, outdir: Path, mutate: Callable[[dict[str, Any]], None] | None = None
+    env_name: str,
+    outdir: Path,
+    mutate: Callable[[dict[str, Any]], None] | None = None,
+    after_build: Callable[[AgentRuntimeStack], None] | None = None,
 ) -> Synthesized:
     """Build the app as `cdk synth -c env=<env_name>` would, with an optional config edit."""
     context = copy.deepcopy(CDK_CONTEXT)
@@ -53,6 +56,8 @@ def synthesize(
     context["environments"][env_name]["account"] = ACCOUNT
     app = cdk.App(context=context, outdir=str(outdir))
     stack = build_app(app)
+    if after_build is not None:
+        after_build(stack)
     app.synth()
     return Synthesized(stack, Template.from_stack(stack), outdir)
 
