@@ -1,0 +1,96 @@
+"""Container settings from environment variables, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+DEFAULT_MODEL_ID = "us.anthropic.claude-sonnet-4-6"
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful order support agent. Use your tools to look up order status and "
+    "shipping details. Confirm the order id you looked up, and say plainly when an order "
+    "cannot be found."
+)
+GATEWAY_AUTH_MODES = ("sigv4", "none")
+
+
+class SettingsError(ValueError):
+    """One line per bad variable, each naming the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "0.0.0.0"
+    port: int = 8080
+    gateway_endpoint: str | None = None
+    gateway_auth: str = "sigv4"
+    model_id: str = DEFAULT_MODEL_ID
+    region: str = "us-east-1"
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    # Test-only: "module:callable" returning a Strands Model instead of Bedrock.
+    model_factory: str | None = None
+    max_body_bytes: int = 1_048_576
+    max_sessions: int = 1000
+    session_idle_seconds: int = 3600
+    invocation_timeout_seconds: float = 600.0
+    gateway_timeout_seconds: float = 10.0
+    shutdown_grace_seconds: float = 20.0
+
+
+def _int(
+    environ: Mapping[str, str], name: str, default: int, low: int, high: int, problems: list[str]
+) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        problems.append(f"{name}={raw!r}: must be a whole number between {low} and {high}")
+        return default
+    if not low <= value <= high:
+        problems.append(f"{name}={value}: must be between {low} and {high}")
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the environment; raise ``SettingsError`` listing every problem at once."""
+    environ = os.environ if environ is None else environ
+    problems: list[str] = []
+    endpoint = environ.get("GATEWAY_ENDPOINT") or None
+    if endpoint is not None:
+        parsed = urlparse(endpoint)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            problems.append(
+                f"GATEWAY_ENDPOINT={endpoint!r}: must be the gateway's MCP URL, "
+                "https://<gateway id>.gateway.bedrock-agentcore.<region>.amazonaws.com/mcp"
+            )
+    auth = environ.get("GATEWAY_AUTH", "sigv4").lower()
+    if auth not in GATEWAY_AUTH_MODES:
+        problems.append(f"GATEWAY_AUTH={auth!r}: use sigv4 (IAM inbound auth) or none (local use)")
+    factory = environ.get("AGENT_MODEL_FACTORY") or None
+    if factory is not None and ":" not in factory:
+        problems.append(f"AGENT_MODEL_FACTORY={factory!r}: must be 'module:callable'")
+    settings = Settings(
+        host=environ.get("HOST", "0.0.0.0"),
+        port=_int(environ, "PORT", 8080, 1, 65535, problems),
+        gateway_endpoint=endpoint,
+        gateway_auth=auth,
+        model_id=environ.get("MODEL_ID") or DEFAULT_MODEL_ID,
+        region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        system_prompt=environ.get("SYSTEM_PROMPT") or DEFAULT_SYSTEM_PROMPT,
+        model_factory=factory,
+        max_body_bytes=_int(environ, "MAX_BODY_BYTES", 1_048_576, 1024, 100 * 1_048_576, problems),
+        max_sessions=_int(environ, "MAX_SESSIONS", 1000, 1, 100_000, problems),
+        session_idle_seconds=_int(environ, "SESSION_IDLE_SECONDS", 3600, 1, 86_400, problems),
+        invocation_timeout_seconds=_int(
+            environ, "INVOCATION_TIMEOUT_SECONDS", 600, 1, 28_800, problems
+        ),
+        gateway_timeout_seconds=_int(environ, "GATEWAY_TIMEOUT_SECONDS", 10, 1, 300, problems),
+        shutdown_grace_seconds=_int(environ, "SHUTDOWN_GRACE_SECONDS", 20, 0, 300, problems),
+    )
+    if problems:
+        raise SettingsError("\n".join(problems))
+    return settings
