@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import uvicorn
@@ -25,6 +26,8 @@ def main() -> None:
         gateway_auth=settings.gateway_auth,
         model_id=settings.model_id,
     )
+    # uvicorn re-raises SIGTERM after its graceful shutdown; ending normally then means exit 0.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -33,6 +36,7 @@ def main() -> None:
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
     )
+    log(20, "stopped")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ class Conversation:
 
     async def turn(self, session: Session, prompt: str) -> AsyncIterator[dict[str, Any]]:
         """Stream one turn; the caller holds ``session.lock``."""
-        from strands import Agent
+        from strands import Agent, ModelRetryStrategy
 
         tools = await self._gateway.tools()
         if self._model is None:
@@ -54,6 +54,11 @@ class Conversation:
             system_prompt=self._settings.system_prompt,
             messages=[dict(m) for m in session.messages],
             callback_handler=None,
+            # Bounded so a throttled model answers 503 within seconds, not minutes.
+            retry_strategy=ModelRetryStrategy(
+                max_attempts=self._settings.model_max_attempts,
+                initial_delay=self._settings.model_retry_delay_seconds,
+            ),
         )
         state: dict[str, Any] = {}
         async for event in agent.stream_async(prompt, invocation_state=state):

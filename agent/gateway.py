@@ -14,7 +14,6 @@ from typing import Any
 from .errors import GatewayUnavailableError
 from .log import log
 from .settings import Settings
-from .sigv4 import SigV4HttpxAuth
 
 FAILURES_KEY = "gateway_failures"
 CLIENT_SIDE_FAILURE = "Tool execution failed"
@@ -25,9 +24,11 @@ class Gateway:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._auth = (
-            SigV4HttpxAuth(region=settings.region) if settings.gateway_auth == "sigv4" else None
-        )
+        self._auth: Any = None
+        if settings.gateway_auth == "sigv4" and self.configured:
+            from .sigv4 import SigV4HttpxAuth  # botocore: loaded only when signing is needed
+
+            self._auth = SigV4HttpxAuth(region=settings.region)
         self._client: Any = None
         self._tools: list[Any] = []
         self._broken = False

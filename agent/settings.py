@@ -37,6 +37,8 @@ class Settings:
     invocation_timeout_seconds: float = 600.0
     gateway_timeout_seconds: float = 10.0
     shutdown_grace_seconds: float = 20.0
+    model_max_attempts: int = 3
+    model_retry_delay_seconds: int = 2
 
 
 def _int(
@@ -90,6 +92,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         gateway_timeout_seconds=_int(environ, "GATEWAY_TIMEOUT_SECONDS", 10, 1, 300, problems),
         shutdown_grace_seconds=_int(environ, "SHUTDOWN_GRACE_SECONDS", 20, 0, 300, problems),
+        model_max_attempts=_int(environ, "MODEL_MAX_ATTEMPTS", 3, 1, 10, problems),
+        model_retry_delay_seconds=_int(environ, "MODEL_RETRY_DELAY_SECONDS", 2, 1, 60, problems),
     )
     if problems:
         raise SettingsError("\n".join(problems))

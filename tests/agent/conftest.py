@@ -1,0 +1,41 @@
+"""The agent server and the local gateway double, running for real on free ports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.doubles.processes import AgentServer, McpServer, running_agent, running_mcp_server
+
+SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+
+
+def session_id(name: str) -> str:
+    """Session ids are 33..256 characters on the service."""
+    return f"test-session-{name}".ljust(40, "0")
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[McpServer]:
+    with running_mcp_server(tmp_path_factory.mktemp("gateway")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory: pytest.TempPathFactory, gateway: McpServer) -> Iterator[AgentServer]:
+    with running_agent(
+        tmp_path_factory.mktemp("agent"),
+        GATEWAY_ENDPOINT=gateway.url,
+        GATEWAY_AUTH="none",
+        MAX_BODY_BYTES="2048",
+        MODEL_MAX_ATTEMPTS="1",
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def client(agent: AgentServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=agent.base_url, timeout=60) as http:
+        yield http
