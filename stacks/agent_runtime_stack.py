@@ -19,6 +19,7 @@ from agentcore_constructs import (
     RuntimeNetwork,
     ServerProtocol,
 )
+from agentcore_constructs.order_status_gateway import OrderStatusGateway
 
 from .acknowledgments import (
     acknowledge_image_copy_findings,
@@ -26,6 +27,7 @@ from .acknowledgments import (
     acknowledge_runtime_findings,
 )
 from .config import EnvironmentConfig
+from .log_retention import retention
 
 INVOKE_SCOPE = "invoke"
 REMOVAL = {"destroy": RemovalPolicy.DESTROY, "retain": RemovalPolicy.RETAIN}
@@ -54,7 +56,8 @@ class AgentRuntimeStack(Stack):
 
         self.repository = self._repository()
         auth = self._cognito() if config.runtime.authorizer == "cognito_jwt" else None
-        gateway = config.gateway
+        gateway_endpoint, gateway_arn = self._gateway()
+        self.runtime_gateway_endpoint, self.runtime_gateway_arn = gateway_endpoint, gateway_arn
         self.runtime = AgentRuntime(
             self,
             "AgentRuntime",
@@ -68,8 +71,8 @@ class AgentRuntimeStack(Stack):
             authorizer=auth,
             environment_variables=config.runtime.environment_variables,
             model_ids=[config.model_id],
-            gateway_endpoint=gateway.endpoint if gateway else None,
-            gateway_arn=gateway.arn if gateway else None,
+            gateway_endpoint=gateway_endpoint,
+            gateway_arn=gateway_arn,
         )
         acknowledge_runtime_findings(self.runtime, [config.model_id])
         acknowledge_image_copy_findings(self)
@@ -93,6 +96,19 @@ class AgentRuntimeStack(Stack):
             removal_policy=REMOVAL[self.config.ecr.removal_policy],
             empty_on_delete=destroy,
         )
+
+    def _gateway(self) -> tuple[str, str]:
+        """The configured gateway, or a demo one with the order-status tool (self-contained)."""
+        if self.config.gateway is not None:
+            return self.config.gateway.endpoint, self.config.gateway.arn
+        self.demo_gateway = OrderStatusGateway(
+            self,
+            "DemoGateway",
+            gateway_name=f"{self.config.stack_name}-tools",
+            log_retention=retention(self.config.observability.log_retention_days),
+            removal_policy=REMOVAL[self.config.ecr.removal_policy],
+        )
+        return self.demo_gateway.gateway_url, self.demo_gateway.gateway_arn
 
     def _network(self) -> RuntimeNetwork:
         network = self.config.runtime.network
@@ -171,6 +187,8 @@ class AgentRuntimeStack(Stack):
             "InvokeUrl": self.runtime.invoke_url,
             "AuthMode": auth_mode,
             "EcrRepositoryUri": self.repository.repository_uri,
+            "GatewayUrl": self.runtime_gateway_endpoint,
+            "GatewayArn": self.runtime_gateway_arn,
         }
         if auth_mode == "jwt":
             outputs |= {

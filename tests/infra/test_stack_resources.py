@@ -64,7 +64,8 @@ def test_runtime_runs_the_copied_image_under_its_asset_hash(each_env: Synthesize
         (each_env.outdir / f"{each_env.stack.stack_name}.assets.json").read_text()
     )
     (asset_hash,) = manifest["dockerImages"]
-    repo_ref = '{"Ref": "AgentRepositoryCEF64969"}'
+    repository_id = each_env.stack.get_logical_id(each_env.stack.repository.node.default_child)
+    repo_ref = f'{{"Ref": "{repository_id}"}}'
     assert uri.endswith(f"/{repo_ref}:{asset_hash}"), "the environment's repository, hash tag"
     copy = each_env.only("Custom::CDKECRDeployment")["Properties"]
     assert rendered(copy["DestImage"]) == f"docker://{uri}"
@@ -86,20 +87,24 @@ def test_nothing_uses_latest(each_env: Synthesized) -> None:
 
 
 def test_trust_policy_is_the_agentcore_service_in_this_account_only(each_env: Synthesized) -> None:
-    roles = each_env.template.find_resources(
-        "AWS::IAM::Role",
-        {
-            "Properties": {
-                "AssumeRolePolicyDocument": {
-                    "Statement": [
-                        Match.object_like(
-                            {"Principal": {"Service": "bedrock-agentcore.amazonaws.com"}}
-                        )
-                    ]
+    roles = {
+        logical_id: role
+        for logical_id, role in each_env.template.find_resources(
+            "AWS::IAM::Role",
+            {
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Statement": [
+                            Match.object_like(
+                                {"Principal": {"Service": "bedrock-agentcore.amazonaws.com"}}
+                            )
+                        ]
+                    }
                 }
-            }
-        },
-    )
+            },
+        ).items()
+        if logical_id.startswith("AgentRuntimeExecutionRole")
+    }
     assert len(roles) == 1
     (statement,) = next(iter(roles.values()))["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Action"] == "sts:AssumeRole"
@@ -111,12 +116,15 @@ def test_trust_policy_is_the_agentcore_service_in_this_account_only(each_env: Sy
 
 def test_each_execution_statement_is_scoped(each_env: Synthesized) -> None:
     sids = statements_by_sid(each_env)
-    name = each_env.stack.config.runtime.name
+    stack = each_env.stack
+    name = stack.config.runtime.name
+    gateway_id = stack.get_logical_id(stack.demo_gateway.gateway)
+    repository_id = stack.get_logical_id(stack.repository.node.default_child)
     logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group"
     expected = {
         "EcrImagePull": (
             ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            ['{"Fn::GetAtt": ["AgentRepositoryCEF64969", "Arn"]}'],
+            [f'{{"Fn::GetAtt": ["{repository_id}", "Arn"]}}'],
         ),
         "EcrAuthorizationToken": (["ecr:GetAuthorizationToken"], ["*"]),
         "RuntimeLogs": (
@@ -153,6 +161,10 @@ def test_each_execution_statement_is_scoped(each_env: Synthesized) -> None:
                 f"arn:aws:bedrock-agentcore:us-east-1:{ACCOUNT}:workload-identity-directory/"
                 f"default/workload-identity/{name}-*",
             ],
+        ),
+        "GatewayInvoke": (
+            ["bedrock-agentcore:InvokeGateway"],
+            [f'{{"Fn::GetAtt": ["{gateway_id}", "GatewayArn"]}}'],
         ),
         "BedrockModelInvoke": (
             ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
@@ -258,7 +270,15 @@ def test_tags_from_config(each_env: Synthesized) -> None:
 
 
 def test_outputs(dev: Synthesized, prod: Synthesized) -> None:
-    common = {"RuntimeArn", "RuntimeId", "InvokeUrl", "AuthMode", "EcrRepositoryUri"}
+    common = {
+        "RuntimeArn",
+        "RuntimeId",
+        "InvokeUrl",
+        "AuthMode",
+        "EcrRepositoryUri",
+        "GatewayUrl",
+        "GatewayArn",
+    }
     cognito = {"CognitoTokenUrl", "CognitoClientId", "CognitoUserPoolId", "InvokeScope"}
     assert set(dev.json["Outputs"]) == common
     assert set(prod.json["Outputs"]) == common | cognito

@@ -25,8 +25,7 @@ INPUT_SCHEMA: dict[str, Any] = {
     "properties": {
         "order_id": {
             "type": "string",
-            "description": "The order id, for example ORD-1234.",
-            "pattern": ORDER_ID_PATTERN,
+            "description": "The order id: ORD- followed by 4 to 10 digits, e.g. ORD-1234.",
         }
     },
     "required": ["order_id"],
