@@ -15,6 +15,7 @@ from constructs import Construct
 from agentcore_constructs import (
     AgentRuntime,
     AgentRuntimeImage,
+    ObservabilityOptions,
     RuntimeAuthorizer,
     RuntimeNetwork,
     ServerProtocol,
@@ -73,6 +74,7 @@ class AgentRuntimeStack(Stack):
             model_ids=[config.model_id],
             gateway_endpoint=gateway_endpoint,
             gateway_arn=gateway_arn,
+            observability=self._observability(),
         )
         acknowledge_runtime_findings(self.runtime, [config.model_id])
         acknowledge_image_copy_findings(self)
@@ -109,6 +111,18 @@ class AgentRuntimeStack(Stack):
             removal_policy=REMOVAL[self.config.ecr.removal_policy],
         )
         return self.demo_gateway.gateway_url, self.demo_gateway.gateway_arn
+
+    def _observability(self) -> ObservabilityOptions:
+        settings = self.config.observability
+        return ObservabilityOptions(
+            enabled=settings.enabled,
+            log_retention=retention(settings.log_retention_days),
+            log_removal_policy=REMOVAL[settings.log_removal_policy],
+            alarm_email=settings.alarm_email,
+            system_errors_threshold=settings.system_errors_threshold,
+            throttles_threshold=settings.throttles_threshold,
+            latency_p99_threshold=Duration.millis(settings.latency_p99_threshold_ms),
+        )
 
     def _network(self) -> RuntimeNetwork:
         network = self.config.runtime.network
@@ -197,5 +211,10 @@ class AgentRuntimeStack(Stack):
                 "CognitoUserPoolId": self.user_pool.user_pool_id,
                 "InvokeScope": self.invoke_scope_name,
             }
+        if self.runtime.observability is not None:
+            outputs["AlarmTopicArn"] = self.runtime.observability.alarm_topic.topic_arn
+            outputs["ApplicationLogGroup"] = (
+                self.runtime.observability.application_log_group.log_group_name
+            )
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

@@ -124,6 +124,7 @@ class CognitoConfig(_Model):
 class ObservabilityConfig(_Model):
     enabled: bool = True
     log_retention_days: int = 30
+    log_removal_policy: Literal["destroy", "retain"] = "destroy"
     alarm_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
     system_errors_threshold: Annotated[int, Field(ge=1)] = 1
     throttles_threshold: Annotated[int, Field(ge=1)] = 5

@@ -278,6 +278,8 @@ def test_outputs(dev: Synthesized, prod: Synthesized) -> None:
         "EcrRepositoryUri",
         "GatewayUrl",
         "GatewayArn",
+        "AlarmTopicArn",
+        "ApplicationLogGroup",
     }
     cognito = {"CognitoTokenUrl", "CognitoClientId", "CognitoUserPoolId", "InvokeScope"}
     assert set(dev.json["Outputs"]) == common

@@ -3,6 +3,7 @@
 from .authorizer import RuntimeAuthorizer
 from .image import AgentRuntimeImage
 from .network import RuntimeNetwork
+from .observability import ObservabilityOptions, RuntimeMetrics, RuntimeObservability
 from .runtime import AgentRuntime, ServerProtocol
 from .validation import AgentRuntimeValidationError
 
@@ -10,7 +11,10 @@ __all__ = [
     "AgentRuntime",
     "AgentRuntimeImage",
     "AgentRuntimeValidationError",
+    "ObservabilityOptions",
     "RuntimeAuthorizer",
+    "RuntimeMetrics",
     "RuntimeNetwork",
+    "RuntimeObservability",
     "ServerProtocol",
 ]

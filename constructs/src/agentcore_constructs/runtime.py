@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -20,6 +21,7 @@ from .execution_role import (
 )
 from .image import AgentRuntimeImage
 from .network import RuntimeNetwork
+from .observability import ObservabilityOptions, RuntimeMetrics, RuntimeObservability
 from .validation import ProblemList, check_pattern, check_range, is_token
 
 RUNTIME_NAME_PATTERN = r"[a-zA-Z][a-zA-Z0-9_]{0,47}"
@@ -69,8 +71,10 @@ class AgentRuntime(Construct):
         model_ids: Sequence[str] = (),
         gateway_endpoint: str | None = None,
         gateway_arn: str | None = None,
+        observability: ObservabilityOptions | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        observability = observability or ObservabilityOptions()
         idle = (idle_session_timeout or Duration.minutes(15)).to_seconds()
         max_life = (max_lifetime or Duration.hours(8)).to_seconds()
         network = network or RuntimeNetwork.public()
@@ -93,9 +97,11 @@ class AgentRuntime(Construct):
             image=image,
             gateway_endpoint=gateway_endpoint,
             gateway_arn=gateway_arn,
+            observability=observability,
         )
 
         self.runtime_name = runtime_name
+        self.metrics = RuntimeMetrics(runtime_name)
         bound = image.bind(self)
         self._created_role = role is None
         self.role: iam.IRole = role or iam.Role(
@@ -142,6 +148,41 @@ class AgentRuntime(Construct):
         self.runtime_arn: str = self.cfn_runtime.attr_agent_runtime_arn
         self.runtime_id: str = self.cfn_runtime.attr_agent_runtime_id
         self.runtime_version: str = self.cfn_runtime.attr_agent_runtime_version
+        self.observability: RuntimeObservability | None = None
+        if observability.enabled:
+            self.observability = RuntimeObservability(
+                self,
+                "Observability",
+                runtime_arn=self.runtime_arn,
+                runtime_name=runtime_name,
+                metrics=self.metrics,
+                options=observability,
+            )
+
+    def metric(self, metric_name: str, **props) -> cloudwatch.Metric:
+        """Any ``AWS/Bedrock-AgentCore`` metric of this runtime's DEFAULT endpoint."""
+        return self.metrics.metric(metric_name, **props)
+
+    def metric_invocations(self, **props) -> cloudwatch.Metric:
+        return self.metrics.invocations(**props)
+
+    def metric_throttles(self, **props) -> cloudwatch.Metric:
+        return self.metrics.throttles(**props)
+
+    def metric_system_errors(self, **props) -> cloudwatch.Metric:
+        return self.metrics.system_errors(**props)
+
+    def metric_user_errors(self, **props) -> cloudwatch.Metric:
+        return self.metrics.user_errors(**props)
+
+    def metric_latency(self, **props) -> cloudwatch.Metric:
+        return self.metrics.latency(**props)
+
+    def metric_total_errors(self, **props) -> cloudwatch.Metric:
+        return self.metrics.total_errors(**props)
+
+    def metric_session_count(self, **props) -> cloudwatch.Metric:
+        return self.metrics.session_count(**props)
 
     @property
     def invoke_url(self) -> str:
@@ -181,6 +222,7 @@ class AgentRuntime(Construct):
         image: AgentRuntimeImage,
         gateway_endpoint: str | None,
         gateway_arn: str | None,
+        observability: ObservabilityOptions,
     ) -> None:
         problems = ProblemList(self.node.path)
         check_pattern(
@@ -242,7 +284,7 @@ class AgentRuntime(Construct):
             and not gateway_endpoint.startswith("https://")
         ):
             problems.add("gateway_endpoint", gateway_endpoint, "must be an https:// URL")
-        sub_problems = [*network.problems(), *image.problems()]
+        sub_problems = [*network.problems(), *image.problems(), *observability.problems()]
         if authorizer is not None:
             sub_problems.extend(authorizer.problems())
         for prop, value, expected in sub_problems:

@@ -1,0 +1,185 @@
+"""Alarms, a dashboard, log delivery and tracing for one AgentCore runtime.
+
+Logs and traces use CloudWatch vended-logs delivery (``DeliverySource`` ->
+``DeliveryDestination`` -> ``Delivery``), the mechanism the service itself offers; the log
+groups belong to this stack so their retention is set here, not left at "never expire".
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from .metrics import RuntimeMetrics
+from .options import ObservabilityOptions
+
+LOG_TYPES = {"APPLICATION_LOGS": "app", "USAGE_LOGS": "usage"}
+
+
+class RuntimeObservability(Construct):
+    """Everything to watch a runtime; created by ``AgentRuntime`` unless switched off."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        runtime_arn: str,
+        runtime_name: str,
+        metrics: RuntimeMetrics,
+        options: ObservabilityOptions,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.metrics = metrics
+        self.alarm_topic = self._topic(options)
+        self.alarms = self._alarms(options)
+        self.dashboard = self._dashboard(runtime_name) if options.dashboard else None
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        self.deliveries: list[logs.CfnDelivery] = []
+        for log_type, suffix in LOG_TYPES.items():
+            group = logs.LogGroup(
+                self,
+                f"{suffix.capitalize()}Logs",
+                retention=options.log_retention,
+                removal_policy=options.log_removal_policy,
+            )
+            self.log_groups[log_type] = group
+            destination = logs.CfnDeliveryDestination(
+                self,
+                f"{suffix.capitalize()}LogsDestination",
+                name=f"{runtime_name}-{suffix}",
+                destination_resource_arn=group.log_group_arn,
+            )
+            self._deliver(runtime_arn, runtime_name, log_type, suffix, destination)
+        if options.tracing:
+            traces = logs.CfnDeliveryDestination(
+                self,
+                "TracesDestination",
+                name=f"{runtime_name}-traces",
+                delivery_destination_type="XRAY",
+            )
+            self._deliver(runtime_arn, runtime_name, "TRACES", "traces", traces)
+
+    @property
+    def application_log_group(self) -> logs.LogGroup:
+        return self.log_groups["APPLICATION_LOGS"]
+
+    @property
+    def usage_log_group(self) -> logs.LogGroup:
+        return self.log_groups["USAGE_LOGS"]
+
+    def _deliver(
+        self,
+        runtime_arn: str,
+        runtime_name: str,
+        log_type: str,
+        suffix: str,
+        destination: logs.CfnDeliveryDestination,
+    ) -> None:
+        label = suffix.capitalize()
+        source = logs.CfnDeliverySource(
+            self,
+            f"{label}Source",
+            name=f"{runtime_name}-{suffix}",
+            resource_arn=runtime_arn,
+            log_type=log_type,
+        )
+        delivery = logs.CfnDelivery(
+            self,
+            f"{label}Delivery",
+            delivery_source_name=source.name,
+            delivery_destination_arn=destination.attr_arn,
+        )
+        delivery.add_dependency(source)
+        # Deliveries of one resource are created one after another: CloudWatch Logs refuses
+        # concurrent changes to the same source resource.
+        if self.deliveries:
+            delivery.add_dependency(self.deliveries[-1])
+        self.deliveries.append(delivery)
+
+    def _topic(self, options: ObservabilityOptions) -> sns.Topic:
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            enable_key_rotation=True,
+            description="Encrypts the runtime's alarm notifications",
+        )
+        # CloudWatch alarms publish to encrypted topics only with a key they may use.
+        key.grant(
+            iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
+        )
+        topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
+        if options.alarm_email:
+            topic.add_subscription(subscriptions.EmailSubscription(options.alarm_email))
+        return topic
+
+    def _alarms(self, options: ObservabilityOptions) -> dict[str, cloudwatch.Alarm]:
+        five_minutes = Duration.minutes(5)
+        specs = {
+            "SystemErrors": (
+                self.metrics.system_errors(period=five_minutes),
+                options.system_errors_threshold,
+                1,
+                "The runtime returned server-side (5xx) errors",
+            ),
+            "Throttles": (
+                self.metrics.throttles(period=five_minutes),
+                options.throttles_threshold,
+                1,
+                "Invocations are being throttled: check the runtime's quotas",
+            ),
+            "LatencyP99": (
+                self.metrics.latency(statistic="p99", period=five_minutes),
+                options.latency_p99_threshold.to_milliseconds(),
+                3,
+                "p99 latency is above its threshold for most of the last 15 minutes",
+            ),
+        }
+        alarms = {}
+        for name, (metric, threshold, periods, description) in specs.items():
+            alarm = metric.create_alarm(
+                self,
+                f"{name}Alarm",
+                threshold=threshold,
+                evaluation_periods=periods,
+                datapoints_to_alarm=min(periods, 2),
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=description,
+            )
+            alarm.add_alarm_action(actions.SnsAction(self.alarm_topic))
+            alarm.add_ok_action(actions.SnsAction(self.alarm_topic))
+            alarms[name] = alarm
+        return alarms
+
+    def _dashboard(self, runtime_name: str) -> cloudwatch.Dashboard:
+        m = self.metrics
+        dashboard = cloudwatch.Dashboard(self, "Dashboard")
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Invocations", left=[m.invocations()], right=[m.session_count()], width=12
+            ),
+            cloudwatch.GraphWidget(
+                title="Errors by kind",
+                left=[m.system_errors(), m.user_errors(), m.throttles()],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="Latency",
+                left=[m.latency(statistic=s, label=s) for s in ("p50", "p90", "p99")],
+                width=12,
+            ),
+            cloudwatch.SingleValueWidget(
+                title=f"{runtime_name}: sessions and errors (5 min)",
+                metrics=[m.session_count(), m.total_errors()],
+                width=12,
+            ),
+        )
+        return dashboard

@@ -1,0 +1,58 @@
+"""The runtime's CloudWatch metrics, as CDK ``Metric`` objects users can alarm and graph on."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+
+NAMESPACE = "AWS/Bedrock-AgentCore"
+OPERATION = "InvokeAgentRuntime"
+
+
+class RuntimeMetrics:
+    """Metrics of one runtime endpoint (``DEFAULT`` unless told otherwise)."""
+
+    def __init__(self, runtime_name: str, endpoint_name: str = "DEFAULT") -> None:
+        self.dimensions = {"Operation": OPERATION, "Name": f"{runtime_name}::{endpoint_name}"}
+
+    def metric(
+        self,
+        metric_name: str,
+        *,
+        statistic: str = "Sum",
+        period: Duration | None = None,
+        unit: cloudwatch.Unit | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=NAMESPACE,
+            metric_name=metric_name,
+            dimensions_map=self.dimensions,
+            statistic=statistic,
+            period=period or Duration.minutes(5),
+            unit=unit,
+            label=label,
+        )
+
+    def invocations(self, **props) -> cloudwatch.Metric:
+        return self.metric("Invocations", unit=cloudwatch.Unit.COUNT, **props)
+
+    def throttles(self, **props) -> cloudwatch.Metric:
+        return self.metric("Throttles", unit=cloudwatch.Unit.COUNT, **props)
+
+    def system_errors(self, **props) -> cloudwatch.Metric:
+        return self.metric("SystemErrors", unit=cloudwatch.Unit.COUNT, **props)
+
+    def user_errors(self, **props) -> cloudwatch.Metric:
+        return self.metric("UserErrors", unit=cloudwatch.Unit.COUNT, **props)
+
+    def total_errors(self, **props) -> cloudwatch.Metric:
+        return self.metric("TotalErrors", unit=cloudwatch.Unit.COUNT, **props)
+
+    def session_count(self, **props) -> cloudwatch.Metric:
+        return self.metric("SessionCount", unit=cloudwatch.Unit.COUNT, **props)
+
+    def latency(self, *, statistic: str = "Average", **props) -> cloudwatch.Metric:
+        return self.metric(
+            "Latency", statistic=statistic, unit=cloudwatch.Unit.MILLISECONDS, **props
+        )

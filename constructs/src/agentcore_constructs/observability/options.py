@@ -1,0 +1,55 @@
+"""What observability the AgentRuntime construct sets up (on by default)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_logs as logs
+
+
+@dataclass(frozen=True)
+class ObservabilityOptions:
+    """Alarms, dashboard, log delivery and tracing; ``enabled=False`` switches all off.
+
+    Defaults: logs kept one month; alarm on any system error, on 5 throttles, and on p99
+    latency above 30 s, each over 5-minute periods; traces sent to X-Ray (the account needs
+    CloudWatch Transaction Search enabled once to see them).
+    """
+
+    enabled: bool = True
+    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    log_removal_policy: RemovalPolicy = RemovalPolicy.DESTROY
+    alarm_email: str | None = None
+    system_errors_threshold: int = 1
+    throttles_threshold: int = 5
+    latency_p99_threshold: Duration = field(default_factory=lambda: Duration.seconds(30))
+    tracing: bool = True
+    dashboard: bool = True
+
+    def problems(self) -> list[tuple[str, object, str]]:
+        found: list[tuple[str, object, str]] = []
+        if self.system_errors_threshold < 1:
+            found.append(
+                (
+                    "observability.system_errors_threshold",
+                    self.system_errors_threshold,
+                    "must be >= 1",
+                )
+            )
+        if self.throttles_threshold < 1:
+            found.append(
+                ("observability.throttles_threshold", self.throttles_threshold, "must be >= 1")
+            )
+        if self.latency_p99_threshold.to_milliseconds() < 1:
+            found.append(
+                (
+                    "observability.latency_p99_threshold",
+                    self.latency_p99_threshold.to_human_string(),
+                    "must be at least 1 ms",
+                )
+            )
+        email = self.alarm_email
+        if email is not None and ("@" not in email or " " in email or email.endswith("@")):
+            found.append(("observability.alarm_email", email, "must be an e-mail address"))
+        return found
