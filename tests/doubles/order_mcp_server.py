@@ -102,7 +102,8 @@ class SigV4Verifier:
         if abs(datetime.datetime.now(datetime.UTC) - signed_at) > MAX_CLOCK_SKEW:
             return "stale signature"
         query = scope.get("query_string", b"").decode()
-        url = f"http://{headers['host']}{scope['path']}" + (f"?{query}" if query else "")
+        path = (scope.get("raw_path") or scope["path"].encode()).decode()
+        url = f"http://{headers['host']}{path}" + (f"?{query}" if query else "")
         signed = match["signed"].split(";")
         request = AWSRequest(
             method=scope["method"],

@@ -1,0 +1,1 @@
+"""``agentcore-invoke``: talk to a deployed environment's agent from the terminal."""

@@ -1,0 +1,136 @@
+"""TEST DOUBLES for the invoke command: a Cognito token endpoint and an AgentCore front door.
+
+Both run for real on loopback. The runtime stand-in checks the bearer token (or a SigV4
+signature) and the session header, then forwards to the real agent server and streams back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from tests.doubles.order_mcp_server import SigV4Verifier
+from tests.doubles.processes import free_port
+
+CLIENT_ID = "local-client-id-0001"
+CLIENT_SECRET = "local-client-secret-not-real"
+SCOPE = "agentcore-runtime-dev/invoke"
+SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id"
+
+
+@contextlib.contextmanager
+def serve(app) -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a thread; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        threading.Event().wait(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@dataclass
+class TokenEndpointDouble:
+    """Cognito's /oauth2/token for one client: Basic auth, client_credentials, one scope."""
+
+    refuse_with: tuple[int, str] | None = None
+    issued: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    async def token(self, request: Request) -> Response:
+        self.requests += 1
+        if self.refuse_with:
+            status, error = self.refuse_with
+            return JSONResponse({"error": error}, status)
+        expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if request.headers.get("authorization") != expected:
+            return JSONResponse({"error": "invalid_client"}, 401)
+        form = await request.form()
+        if form.get("grant_type") != "client_credentials":
+            return JSONResponse({"error": "unsupported_grant_type"}, 400)
+        if form.get("scope") != SCOPE:
+            return JSONResponse({"error": "invalid_scope"}, 400)
+        token = f"access-token-{len(self.issued) + 1}"
+        self.issued.append(token)
+        return JSONResponse({"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/oauth2/token", self.token, methods=["POST"])])
+
+
+@dataclass
+class RuntimeFrontDoorDouble:
+    """Checks auth and the session header like AgentCore, then proxies to the agent container."""
+
+    agent_url: str
+    tokens: TokenEndpointDouble | None
+    fail_with: tuple[int, dict] | None = None
+    delay_seconds: float = 0.0
+    seen_sessions: list[str] = field(default_factory=list)
+
+    async def invocations(self, request: Request) -> Response:
+        if self.fail_with:
+            status, body = self.fail_with
+            return JSONResponse(body, status)
+        if self.tokens is not None:
+            bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
+            if bearer not in self.tokens.issued:
+                return JSONResponse({"message": "Invalid Bearer token"}, 401)
+        session = request.headers.get(SESSION_HEADER, "")
+        if not 33 <= len(session) <= 256:
+            return JSONResponse({"message": "Invalid session id"}, 400)
+        if request.query_params.get("qualifier") != "DEFAULT":
+            return JSONResponse({"message": "Unknown qualifier"}, 404)
+        self.seen_sessions.append(session)
+        await asyncio.sleep(self.delay_seconds)
+        body = await request.body()
+        client = httpx.AsyncClient(timeout=60)
+        upstream = await client.send(
+            client.build_request(
+                "POST",
+                f"{self.agent_url}/invocations",
+                content=body,
+                headers={
+                    "content-type": request.headers.get("content-type", ""),
+                    "accept": request.headers.get("accept", ""),
+                    SESSION_HEADER: session,
+                },
+            ),
+            stream=True,
+        )
+
+        async def relay():
+            try:
+                async for chunk in upstream.aiter_raw():
+                    yield chunk
+            finally:
+                await upstream.aclose()
+                await client.aclose()
+
+        return StreamingResponse(
+            relay(),
+            status_code=upstream.status_code,
+            media_type=upstream.headers.get("content-type"),
+        )
+
+    def app(self, *, sigv4: bool = False):
+        app = Starlette(
+            routes=[Route("/runtimes/{arn:path}/invocations", self.invocations, methods=["POST"])]
+        )
+        return SigV4Verifier(app) if sigv4 else app
