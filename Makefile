@@ -25,6 +25,7 @@ synth: install
 lint: install
 	ruff check .
 	ruff format --check .
+	mypy --config-file constructs/pyproject.toml constructs/src
 
 format: install
 	ruff check --fix .

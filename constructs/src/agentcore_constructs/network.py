@@ -31,7 +31,7 @@ class RuntimeNetwork:
     def problems(self) -> list[tuple[str, object, str]]:
         if self.mode != "VPC":
             return []
-        found = []
+        found: list[tuple[str, object, str]] = []
         if not 1 <= len(self.subnets) <= 16:
             found.append(("network.subnets", len(self.subnets), "VPC mode needs 1 to 16 subnets"))
         if not 1 <= len(self.security_groups) <= 16:

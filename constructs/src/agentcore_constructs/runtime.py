@@ -287,6 +287,6 @@ class AgentRuntime(Construct):
         sub_problems = [*network.problems(), *image.problems(), *observability.problems()]
         if authorizer is not None:
             sub_problems.extend(authorizer.problems())
-        for prop, value, expected in sub_problems:
-            problems.add(prop, value, expected)
+        for prop, bad_value, expected in sub_problems:
+            problems.add(prop, bad_value, expected)
         problems.raise_if_any()
