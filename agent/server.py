@@ -21,7 +21,7 @@ from .errors import InvocationError, from_exception
 from .gateway import Gateway
 from .health import Health
 from .log import log
-from .sessions import SessionStore
+from .sessions import Session, SessionStore
 from .settings import Settings
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
@@ -45,6 +45,7 @@ class AgentService:
         self.gateway = Gateway(settings)
         self.conversation = Conversation(settings, self.gateway)
         self._warm_up: asyncio.Future[None] | None = None
+        self._turns: set[asyncio.Task[None]] = set()
 
     async def ping(self, request: Request) -> Response:
         if self._warm_up is None:
@@ -68,36 +69,17 @@ class AgentService:
             wants_stream = "text/event-stream" in request.headers.get("accept", "") or (
                 payload.get("stream") is True
             )
-            session = self.sessions.get(session_id)
-            stack = contextlib.AsyncExitStack()
-            await stack.enter_async_context(session.lock)
-            stack.enter_context(self.health.busy())
-            frames = self._timed(self.conversation.turn(session, payload["prompt"]))
-            try:
-                first = await anext(frames)
-            except BaseException:
-                await stack.aclose()
-                raise
-        except InvocationError as error:
-            self._log_done(request_id, session_id, error.status, started, error.code)
-            return JSONResponse(error.body(), error.status, headers=headers)
+            frames = self._run_turn(self.sessions.get(session_id), payload["prompt"])
+            first = await anext(frames)  # a turn that fails before any output gets a status
         except Exception as error:
-            mapped = from_exception(error)
-            log(
-                40,
-                "invocation failed",
-                request_id=request_id,
-                session_id=session_id,
-                error=type(error).__name__,
-                exc_info=True,
-            )
+            mapped = self._classify(error, request_id, session_id)
             self._log_done(request_id, session_id, mapped.status, started, mapped.code)
             return JSONResponse(mapped.body(), mapped.status, headers=headers)
         meta = self._meta(session_id)
         if wants_stream:
-            body = self._sse(first, frames, stack, meta, request_id, session_id, started)
+            body = self._sse(_chain(first, frames), meta, request_id, started)
             return StreamingResponse(body, media_type="text/event-stream", headers=headers)
-        return await self._collect(first, frames, stack, meta, headers, request_id, started)
+        return await self._collect(_chain(first, frames), meta, headers, request_id, started)
 
     async def _read_payload(self, request: Request) -> dict[str, Any]:
         content_type = request.headers.get("content-type", "")
@@ -136,11 +118,37 @@ class AgentService:
             raise InvocationError(400, "empty_prompt", '"prompt" must not be empty.')
         return payload
 
-    async def _timed(self, frames: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
-        """Bound the whole turn; a stuck model or gateway ends in a clear error."""
-        async with asyncio.timeout(self.settings.invocation_timeout_seconds):
-            async for frame in frames:
-                yield frame
+    def _run_turn(self, session: Session, prompt: str) -> AsyncIterator[dict[str, Any]]:
+        """Run the turn in its own task; the returned iterator relays its frames.
+
+        The task holds the session lock and the busy flag, and bounds the turn's time, for as
+        long as the turn runs: also when the client goes away mid-stream, so history stays whole.
+        """
+        queue: asyncio.Queue[dict[str, Any] | Exception | None] = asyncio.Queue()
+
+        async def produce() -> None:
+            try:
+                async with session.lock:
+                    with self.health.busy():
+                        async with asyncio.timeout(self.settings.invocation_timeout_seconds):
+                            async for frame in self.conversation.turn(session, prompt):
+                                queue.put_nowait(frame)
+            except Exception as error:
+                queue.put_nowait(error)
+            finally:
+                queue.put_nowait(None)
+
+        task = asyncio.create_task(produce())
+        self._turns.add(task)
+        task.add_done_callback(self._turns.discard)
+
+        async def relay() -> AsyncIterator[dict[str, Any]]:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+
+        return relay()
 
     def _meta(self, session_id: str) -> dict[str, Any]:
         if self.gateway.configured:
@@ -152,34 +160,20 @@ class AgentService:
             }
         return {"session_id": session_id, "tools": tools}
 
-    async def _collect(self, first, frames, stack, meta, headers, request_id, started) -> Response:
+    async def _collect(self, frames, meta, headers, request_id, started) -> Response:
         text: list[str] = []
         tool_calls: list[dict[str, Any]] = []
         final: dict[str, Any] = {}
         try:
-            async with stack:
-                frame = first
-                while True:
-                    if frame["type"] == "tool_use":
-                        tool_calls.append({"name": frame["name"], "input": frame["input"]})
-                    elif frame["type"] == "text":
-                        text.append(frame["text"])
-                    elif frame["type"] == "final":
-                        final = frame
-                    try:
-                        frame = await anext(frames)
-                    except StopAsyncIteration:
-                        break
+            async for frame in frames:
+                if frame["type"] == "tool_use":
+                    tool_calls.append({"name": frame["name"], "input": frame["input"]})
+                elif frame["type"] == "text":
+                    text.append(frame["text"])
+                elif frame["type"] == "final":
+                    final = frame
         except Exception as error:
-            mapped = from_exception(error)
-            if not isinstance(error, InvocationError):
-                log(
-                    40,
-                    "invocation failed",
-                    request_id=request_id,
-                    error=type(error).__name__,
-                    exc_info=True,
-                )
+            mapped = self._classify(error, request_id, meta["session_id"])
             self._log_done(request_id, meta["session_id"], mapped.status, started, mapped.code)
             return JSONResponse(mapped.body(), mapped.status, headers=headers)
         body = {
@@ -191,34 +185,35 @@ class AgentService:
         self._log_done(request_id, meta["session_id"], 200, started, None, tools=len(tool_calls))
         return JSONResponse(body, headers=headers)
 
-    async def _sse(self, first, frames, stack, meta, request_id, session_id, started):
+    async def _sse(self, frames, meta, request_id, started):
+        session_id = meta["session_id"]
         status, code = 200, None
-        async with stack:
-            try:
-                frame = first
-                while True:
-                    if frame["type"] == "final":
-                        frame = {**frame, **meta}
-                    yield f"data: {json.dumps(frame)}\n\n"
-                    try:
-                        frame = await anext(frames)
-                    except StopAsyncIteration:
-                        break
-            except Exception as error:
-                mapped = from_exception(error)
-                status, code = mapped.status, mapped.code
-                if not isinstance(error, InvocationError):
-                    log(
-                        40,
-                        "invocation failed",
-                        request_id=request_id,
-                        error=type(error).__name__,
-                        exc_info=True,
-                    )
-                error_frame = {"type": "error", **mapped.body(), "status": status}
-                yield f"data: {json.dumps(error_frame)}\n\n"
-            finally:
-                self._log_done(request_id, session_id, status, started, code, stream=True)
+        try:
+            async for frame in frames:
+                if frame["type"] == "final":
+                    frame = {**frame, **meta}
+                yield f"data: {json.dumps(frame)}\n\n"
+        except Exception as error:
+            mapped = self._classify(error, request_id, session_id)
+            status, code = mapped.status, mapped.code
+            error_frame = {"type": "error", **mapped.body(), "status": status}
+            yield f"data: {json.dumps(error_frame)}\n\n"
+        finally:
+            self._log_done(request_id, session_id, status, started, code, stream=True)
+
+    @staticmethod
+    def _classify(error: Exception, request_id: str, session_id: str) -> InvocationError:
+        """The caller's status and message; unexpected failures are logged with their trace."""
+        if not isinstance(error, InvocationError):
+            log(
+                40,
+                "invocation failed",
+                request_id=request_id,
+                session_id=session_id,
+                error=type(error).__name__,
+                exc_info=True,
+            )
+        return from_exception(error)
 
     def _log_done(self, request_id, session_id, status, started, code, **fields) -> None:
         log(
@@ -231,6 +226,13 @@ class AgentService:
             duration_ms=round((time.perf_counter() - started) * 1000, 1),
             **fields,
         )
+
+
+async def _chain(first: dict[str, Any], rest: AsyncIterator[dict[str, Any]]):
+    """The first frame was read early (to fail with a status code); put it back in front."""
+    yield first
+    async for frame in rest:
+        yield frame
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

@@ -196,3 +196,19 @@ def test_startup_imports_nothing_heavy() -> None:
         timeout=60,
     )
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_a_turn_over_its_time_limit_is_504_and_the_session_stays_usable(tmp_path) -> None:
+    with (
+        running_agent(tmp_path, INVOCATION_TIMEOUT_SECONDS="1") as agent,
+        httpx.Client(base_url=agent.base_url, timeout=60) as client,
+    ):
+        session = {SESSION_HEADER: session_id("timeout")}
+        for body in ({"prompt": "[slow:3] hi"}, {"prompt": "[slow:3] hi", "stream": True}):
+            reply = client.post("/invocations", json=body, headers=session)
+            assert reply.status_code == 504
+            assert reply.json()["error"]["code"] == "invocation_timeout"
+        assert (
+            client.post("/invocations", json={"prompt": "hi"}, headers=session).status_code == 200
+        )
+        assert client.get("/ping").json()["status"] == "Healthy"
