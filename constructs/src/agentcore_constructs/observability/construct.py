@@ -97,11 +97,11 @@ class RuntimeObservability(Construct):
             delivery_source_name=source.name,
             delivery_destination_arn=destination.attr_arn,
         )
-        delivery.add_dependency(source)
+        delivery.add_resource_dependency(source)
         # Deliveries of one resource are created one after another: CloudWatch Logs refuses
         # concurrent changes to the same source resource.
         if self.deliveries:
-            delivery.add_dependency(self.deliveries[-1])
+            delivery.add_resource_dependency(self.deliveries[-1])
         self.deliveries.append(delivery)
 
     def _topic(self, options: ObservabilityOptions) -> sns.Topic:
