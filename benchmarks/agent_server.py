@@ -155,7 +155,7 @@ def main() -> None:
         ("server + agent loop, no tool, p50 (ms)", "plain_p50_ms", "<= 5"),
         ("server + agent loop, no tool, p99 (ms)", "plain_p99_ms", ""),
         (f"/ping p99 while {STREAMS} invocations stream (ms)", "busy_ping_p99_ms", "<= 20"),
-        ("RSS after start-up, before sessions (MiB)", "rss_start_mib", ""),
+        ("RSS after 5 warm-up invocations (MiB)", "rss_start_mib", ""),
         (f"RSS with {IDLE_SESSIONS} idle sessions (MiB)", "rss_100_sessions_mib", ""),
     ]
     print(f"{'metric':<50} {'this server':>12} {'eager':>10} {'target':>8}")
