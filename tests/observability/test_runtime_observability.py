@@ -21,10 +21,15 @@ from agentcore_constructs import (
 from stacks.acknowledgments import acknowledge_runtime_findings
 
 IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/agents:v1"
-DIMENSIONS = [
-    {"Name": "Name", "Value": "watched_agent::DEFAULT"},
-    {"Name": "Operation", "Value": "InvokeAgentRuntime"},
-]
+
+
+def dimensions(stack, runtime) -> list[dict]:
+    arn = {"Fn::GetAtt": [stack.get_logical_id(runtime.cfn_runtime), "AgentRuntimeArn"]}
+    return [
+        {"Name": "Name", "Value": "watched_agent::DEFAULT"},
+        {"Name": "Operation", "Value": "InvokeAgentRuntime"},
+        {"Name": "Resource", "Value": arn},
+    ]
 
 
 FEATURE_FLAGS = {
@@ -95,6 +100,7 @@ def test_metric_methods_use_the_runtime_dimensions(watched) -> None:
         assert metric.dimensions == {
             "Operation": "InvokeAgentRuntime",
             "Name": "watched_agent::DEFAULT",
+            "Resource": runtime.runtime_arn,
         }
     assert runtime.metric("Duration", statistic="p90").statistic == "p90"
 
@@ -112,7 +118,7 @@ def test_alarms_thresholds_and_actions(watched) -> None:
     for name, (threshold, statistic, periods) in expected.items():
         alarm = alarms[name]
         assert alarm["Namespace"] == "AWS/Bedrock-AgentCore"
-        assert alarm["Dimensions"] == DIMENSIONS
+        assert alarm["Dimensions"] == dimensions(stack, runtime)
         assert alarm["Threshold"] == threshold
         assert alarm["EvaluationPeriods"] == periods
         assert alarm["Period"] == 300
@@ -192,6 +198,33 @@ def test_logs_and_traces_are_delivered(watched) -> None:
     for delivery in deliveries.values():
         name = delivery["Properties"]["DeliverySourceName"]
         assert name in {s["Properties"]["Name"] for s in sources.values()}
+
+
+def test_delivery_services_may_write_only_for_this_account_and_runtime(watched) -> None:
+    stack, runtime, template, _ = watched
+    (logs_policy,) = template.find_resources("AWS::Logs::ResourcePolicy").values()
+    text = json.dumps(logs_policy["Properties"]["PolicyDocument"])
+    assert "delivery.logs.amazonaws.com" in text and "logs:PutLogEvents" in text
+    assert "aws:SourceAccount" in text and ":log-stream:*" in text
+    for group in (
+        runtime.observability.application_log_group,
+        runtime.observability.usage_log_group,
+    ):
+        assert stack.get_logical_id(group.node.default_child) in text
+    (xray_policy,) = template.find_resources("AWS::XRay::ResourcePolicy").values()
+    text = json.dumps(xray_policy["Properties"]["PolicyDocument"])
+    assert "xray:PutTraceSegments" in text and "logs:LogGeneratingResourceArns" in text
+    assert stack.get_logical_id(runtime.cfn_runtime) in text, "only this runtime's spans"
+    destinations = template.find_resources("AWS::Logs::DeliveryDestination")
+    (logs_policy_id,) = template.find_resources("AWS::Logs::ResourcePolicy")
+    (xray_policy_id,) = template.find_resources("AWS::XRay::ResourcePolicy")
+    for destination in destinations.values():
+        policy = (
+            xray_policy_id
+            if destination["Properties"].get("DeliveryDestinationType") == "XRAY"
+            else logs_policy_id
+        )
+        assert policy in destination["DependsOn"], "the policy exists before delivery starts"
 
 
 def test_log_groups_keep_logs_for_the_configured_time(watched) -> None:

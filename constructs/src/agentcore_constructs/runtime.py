@@ -101,7 +101,6 @@ class AgentRuntime(Construct):
         )
 
         self.runtime_name = runtime_name
-        self.metrics = RuntimeMetrics(runtime_name)
         bound = image.bind(self)
         self._created_role = role is None
         self.role: iam.IRole = role or iam.Role(
@@ -148,6 +147,7 @@ class AgentRuntime(Construct):
         self.runtime_arn: str = self.cfn_runtime.attr_agent_runtime_arn
         self.runtime_id: str = self.cfn_runtime.attr_agent_runtime_id
         self.runtime_version: str = self.cfn_runtime.attr_agent_runtime_version
+        self.metrics = RuntimeMetrics(runtime_name, self.runtime_arn)
         self.observability: RuntimeObservability | None = None
         if observability.enabled:
             self.observability = RuntimeObservability(

@@ -7,7 +7,7 @@ groups belong to this stack so their retention is set here, not left at "never e
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Names, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
@@ -15,6 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_xray as xray
 from constructs import Construct
 
 from .metrics import RuntimeMetrics
@@ -41,22 +42,26 @@ class RuntimeObservability(Construct):
         self.alarm_topic = self._topic(options)
         self.alarms = self._alarms(options)
         self.dashboard = self._dashboard(runtime_name) if options.dashboard else None
-        self.log_groups: dict[str, logs.LogGroup] = {}
-        self.deliveries: list[logs.CfnDelivery] = []
-        for log_type, suffix in LOG_TYPES.items():
-            group = logs.LogGroup(
+        self.log_groups: dict[str, logs.LogGroup] = {
+            log_type: logs.LogGroup(
                 self,
                 f"{suffix.capitalize()}Logs",
                 retention=options.log_retention,
                 removal_policy=options.log_removal_policy,
             )
-            self.log_groups[log_type] = group
+            for log_type, suffix in LOG_TYPES.items()
+        }
+        self.deliveries: list[logs.CfnDelivery] = []
+        logs_policy = self._log_delivery_policy()
+        for log_type, suffix in LOG_TYPES.items():
             destination = logs.CfnDeliveryDestination(
                 self,
                 f"{suffix.capitalize()}LogsDestination",
                 name=f"{runtime_name}-{suffix}",
-                destination_resource_arn=group.log_group_arn,
+                delivery_destination_type="CWL",
+                destination_resource_arn=self.log_groups[log_type].log_group_arn,
             )
+            destination.node.add_dependency(logs_policy)
             self._deliver(runtime_arn, runtime_name, log_type, suffix, destination)
         if options.tracing:
             traces = logs.CfnDeliveryDestination(
@@ -65,6 +70,7 @@ class RuntimeObservability(Construct):
                 name=f"{runtime_name}-traces",
                 delivery_destination_type="XRAY",
             )
+            traces.add_resource_dependency(self._trace_delivery_policy(runtime_arn))
             self._deliver(runtime_arn, runtime_name, "TRACES", "traces", traces)
 
     @property
@@ -103,6 +109,50 @@ class RuntimeObservability(Construct):
         if self.deliveries:
             delivery.add_resource_dependency(self.deliveries[-1])
         self.deliveries.append(delivery)
+
+    def _delivery_conditions(self) -> dict[str, dict[str, str]]:
+        """Only CloudWatch Logs deliveries of this account may write (confused deputy)."""
+        stack = Stack.of(self)
+        return {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:*"
+            },
+        }
+
+    def _log_delivery_policy(self) -> logs.ResourcePolicy:
+        """Vended-logs delivery writes into the log groups through their resource policy."""
+        return logs.ResourcePolicy(
+            self,
+            "LogDeliveryPolicy",
+            policy_statements=[
+                iam.PolicyStatement(
+                    principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[f"{g.log_group_arn}:log-stream:*" for g in self.log_groups.values()],
+                    conditions=self._delivery_conditions(),
+                )
+            ],
+        )
+
+    def _trace_delivery_policy(self, runtime_arn: str) -> xray.CfnResourcePolicy:
+        """X-Ray accepts the delivered spans of this runtime only."""
+        statement = iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
+            actions=["xray:PutTraceSegments"],
+            resources=["*"],
+            conditions={
+                **self._delivery_conditions(),
+                "ForAllValues:ArnLike": {"logs:LogGeneratingResourceArns": [runtime_arn]},
+            },
+        )
+        document = iam.PolicyDocument(statements=[statement])
+        return xray.CfnResourcePolicy(
+            self,
+            "TraceDeliveryPolicy",
+            policy_name=f"{Names.unique_id(self)[-100:]}-traces",
+            policy_document=Stack.of(self).to_json_string(document.to_json()),
+        )
 
     def _topic(self, options: ObservabilityOptions) -> sns.Topic:
         key = kms.Key(

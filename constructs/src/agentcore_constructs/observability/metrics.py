@@ -10,10 +10,18 @@ OPERATION = "InvokeAgentRuntime"
 
 
 class RuntimeMetrics:
-    """Metrics of one runtime endpoint (``DEFAULT`` unless told otherwise)."""
+    """Metrics of one runtime endpoint (``DEFAULT`` unless told otherwise).
 
-    def __init__(self, runtime_name: str, endpoint_name: str = "DEFAULT") -> None:
-        self.dimensions = {"Operation": OPERATION, "Name": f"{runtime_name}::{endpoint_name}"}
+    The service publishes them with three dimensions (operation, ``<name>::<endpoint>`` and the
+    runtime ARN as ``Resource``); a metric only matches data with exactly that set.
+    """
+
+    def __init__(self, runtime_name: str, runtime_arn: str, endpoint_name: str = "DEFAULT") -> None:
+        self.dimensions = {
+            "Operation": OPERATION,
+            "Name": f"{runtime_name}::{endpoint_name}",
+            "Resource": runtime_arn,
+        }
 
     def metric(
         self,
