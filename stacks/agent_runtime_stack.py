@@ -1,4 +1,4 @@
-"""One environment of the app: image repository, auth, and the agent runtime.
+"""One environment of the app: image repository, auth, tool gateway and the agent runtime.
 
 The stack only wires constructs from typed config; it never reads context or the process
 environment, so the same class deploys dev and prod.
@@ -57,8 +57,7 @@ class AgentRuntimeStack(Stack):
 
         self.repository = self._repository()
         auth = self._cognito() if config.runtime.authorizer == "cognito_jwt" else None
-        gateway_endpoint, gateway_arn = self._gateway()
-        self.runtime_gateway_endpoint, self.runtime_gateway_arn = gateway_endpoint, gateway_arn
+        self.gateway_endpoint, self.gateway_arn = self._gateway()
         self.runtime = AgentRuntime(
             self,
             "AgentRuntime",
@@ -72,8 +71,8 @@ class AgentRuntimeStack(Stack):
             authorizer=auth,
             environment_variables=config.runtime.environment_variables,
             model_ids=[config.model_id],
-            gateway_endpoint=gateway_endpoint,
-            gateway_arn=gateway_arn,
+            gateway_endpoint=self.gateway_endpoint,
+            gateway_arn=self.gateway_arn,
             observability=self._observability(),
         )
         acknowledge_runtime_findings(self.runtime, [config.model_id])
@@ -201,8 +200,8 @@ class AgentRuntimeStack(Stack):
             "InvokeUrl": self.runtime.invoke_url,
             "AuthMode": auth_mode,
             "EcrRepositoryUri": self.repository.repository_uri,
-            "GatewayUrl": self.runtime_gateway_endpoint,
-            "GatewayArn": self.runtime_gateway_arn,
+            "GatewayUrl": self.gateway_endpoint,
+            "GatewayArn": self.gateway_arn,
         }
         if auth_mode == "jwt":
             outputs |= {
