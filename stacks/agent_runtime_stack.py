@@ -107,7 +107,7 @@ class AgentRuntimeStack(Stack):
             "DemoGateway",
             gateway_name=f"{self.config.stack_name}-tools",
             log_retention=retention(self.config.observability.log_retention_days),
-            removal_policy=REMOVAL[self.config.ecr.removal_policy],
+            removal_policy=REMOVAL[self.config.observability.log_removal_policy],
         )
         return self.demo_gateway.gateway_url, self.demo_gateway.gateway_arn
 
