@@ -249,7 +249,10 @@ def test_grant_invoke_and_invoke_url(new_stack) -> None:
             "PolicyDocument": {
                 "Statement": [
                     {
-                        "Action": "bedrock-agentcore:InvokeAgentRuntime",
+                        "Action": [
+                            "bedrock-agentcore:InvokeAgentRuntime",
+                            "bedrock-agentcore:InvokeAgentRuntimeWithWebSocketStream",
+                        ],
                         "Effect": "Allow",
                         "Resource": [arn, {"Fn::Join": ["", [arn, "/*"]]}],
                     }
@@ -328,6 +331,11 @@ def build(new_stack, **overrides) -> None:
             "environment_variables['BAD-NAME']='BAD-NAME': names must match",
         ),
         ({"environment_variables": {"BIG": "x" * 2049}}, "values are at most 2048 characters"),
+        (
+            {"environment_variables": {"N" * 129: "x"}},
+            f"environment_variables['{'N' * 129}']='{'N' * 129}': names must match "
+            "[a-zA-Z_][a-zA-Z0-9_]* and be at most 128 characters",
+        ),
         ({"environment_variables": {f"V{i}": "x" for i in range(51)}}, "at most 50 variables"),
         (
             {"gateway_endpoint": "https://gw.example.com/mcp"},
@@ -372,6 +380,37 @@ def build(new_stack, **overrides) -> None:
                 )
             },
             "authorizer.allowed_clients=[]: give at least one allowed client or audience",
+        ),
+        (
+            {
+                "authorizer": RuntimeAuthorizer.jwt(
+                    discovery_url="https://idp.example.com/.well-known/openid-configuration",
+                    allowed_clients=["c"],
+                    allowed_scopes=["agent invoke"],
+                )
+            },
+            "authorizer.allowed_scopes='agent invoke': scopes are printable ASCII without spaces",
+        ),
+        (
+            {
+                "network": RuntimeNetwork.vpc(
+                    subnets=[
+                        ec2.Subnet.from_subnet_id(cdk.Stack(), f"S{i}", f"subnet-0000000{i:02d}")
+                        for i in range(17)
+                    ],
+                    security_groups=[],
+                )
+            },
+            "network.subnets=17: VPC mode needs 1 to 16 subnets",
+        ),
+        (
+            {
+                "network": RuntimeNetwork.vpc(
+                    subnets=[ec2.Subnet.from_subnet_id(cdk.Stack(), "S", "subnet-00000001")],
+                    security_groups=[],
+                )
+            },
+            "network.security_groups=0: VPC mode needs 1 to 16 security groups",
         ),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from constructs import Construct
 from .validation import is_token
 
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+# Printable ASCII without space, double quote or backslash (the service's AllowedScope pattern).
+SCOPE_PATTERN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,15 @@ class RuntimeAuthorizer:
                     "issuer is accepted",
                 )
             )
+        for scope_name in self.allowed_scopes:
+            if not is_token(scope_name) and not SCOPE_PATTERN.fullmatch(scope_name):
+                found.append(
+                    (
+                        "authorizer.allowed_scopes",
+                        scope_name,
+                        "scopes are printable ASCII without spaces, quotes or backslashes",
+                    )
+                )
         return found
 
     def to_cfn(self, scope: Construct) -> agentcore.CfnRuntime.AuthorizerConfigurationProperty:

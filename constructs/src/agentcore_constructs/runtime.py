@@ -30,9 +30,14 @@ GATEWAY_ARN_PATTERN = r"arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:gatew
 LIFECYCLE_MIN_SECONDS = 60
 LIFECYCLE_MAX_SECONDS = 28800  # microVM runtimes; only capacity-provider runtimes allow more
 MAX_ENV_VARS = 50
+MAX_ENV_NAME_LENGTH = 128
 MAX_ENV_VALUE_LENGTH = 2048
 MAX_DESCRIPTION_LENGTH = 1200
-INVOKE_ACTIONS = ("bedrock-agentcore:InvokeAgentRuntime",)
+# SSE streaming is part of InvokeAgentRuntime; WebSocket streaming has its own action.
+INVOKE_ACTIONS = (
+    "bedrock-agentcore:InvokeAgentRuntime",
+    "bedrock-agentcore:InvokeAgentRuntimeWithWebSocketStream",
+)
 
 
 class ServerProtocol(enum.Enum):
@@ -198,7 +203,7 @@ class AgentRuntime(Construct):
         )
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` invoke this runtime (all its endpoints) with SigV4."""
+        """Let ``grantee`` invoke this runtime (all its endpoints) with SigV4, HTTP or WebSocket."""
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=list(INVOKE_ACTIONS),
@@ -251,11 +256,12 @@ class AgentRuntime(Construct):
                 "environment_variables", len(env), f"at most {MAX_ENV_VARS} variables are allowed"
             )
         for name, value in env.items():
-            if not re.fullmatch(ENV_NAME_PATTERN, name):
+            if not re.fullmatch(ENV_NAME_PATTERN, name) or len(name) > MAX_ENV_NAME_LENGTH:
                 problems.add(
                     f"environment_variables[{name!r}]",
                     name,
-                    "names must match [a-zA-Z_][a-zA-Z0-9_]*",
+                    f"names must match [a-zA-Z_][a-zA-Z0-9_]* and be at most "
+                    f"{MAX_ENV_NAME_LENGTH} characters",
                 )
             if not isinstance(value, str):
                 problems.add(f"environment_variables[{name!r}]", value, "values must be strings")
