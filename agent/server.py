@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -21,6 +21,7 @@ from .errors import InvocationError, from_exception
 from .gateway import Gateway
 from .health import Health
 from .log import log
+from .payload import check_content_type, parse_payload
 from .sessions import Session, SessionStore
 from .settings import Settings
 
@@ -82,41 +83,22 @@ class AgentService:
         return await self._collect(_chain(first, frames), meta, headers, request_id, started)
 
     async def _read_payload(self, request: Request) -> dict[str, Any]:
-        content_type = request.headers.get("content-type", "")
-        if "application/json" not in content_type.lower():
-            raise InvocationError(
-                400,
-                "unsupported_content_type",
-                f"Send the body as JSON with Content-Type: application/json "
-                f"(got {content_type or 'none'!r}).",
-            )
+        check_content_type(request.headers.get("content-type", ""))
         limit = self.settings.max_body_bytes
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise InvocationError(413, "body_too_large", f"The body is over {limit} bytes.")
         body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > limit:
-                raise InvocationError(413, "body_too_large", f"The body is over {limit} bytes.")
         try:
-            payload = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            async for chunk in request.stream():
+                body.extend(chunk)
+                if len(body) > limit:
+                    raise InvocationError(413, "body_too_large", f"The body is over {limit} bytes.")
+        except ClientDisconnect:
             raise InvocationError(
-                400, "invalid_json", 'The body is not valid JSON; send {"prompt": "..."}.'
+                400, "incomplete_body", "The connection closed before the whole body arrived."
             ) from None
-        if not isinstance(payload, dict):
-            raise InvocationError(
-                400, "invalid_body", 'The body must be a JSON object: {"prompt": "..."}.'
-            )
-        prompt = payload.get("prompt")
-        if prompt is None:
-            raise InvocationError(400, "missing_prompt", 'The body needs a "prompt" string.')
-        if not isinstance(prompt, str):
-            raise InvocationError(400, "invalid_prompt", '"prompt" must be a string.')
-        if not prompt.strip():
-            raise InvocationError(400, "empty_prompt", '"prompt" must not be empty.')
-        return payload
+        return parse_payload(bytes(body))
 
     def _run_turn(self, session: Session, prompt: str) -> AsyncIterator[dict[str, Any]]:
         """Run the turn in its own task; the returned iterator relays its frames.
