@@ -83,6 +83,7 @@ class RuntimeFrontDoorDouble:
     fail_with: tuple[int, dict] | None = None
     delay_seconds: float = 0.0
     seen_sessions: list[str] = field(default_factory=list)
+    seen_content_types: list[str | None] = field(default_factory=list)
 
     async def invocations(self, request: Request) -> Response:
         if self.fail_with:
@@ -95,22 +96,24 @@ class RuntimeFrontDoorDouble:
         session = request.headers.get(SESSION_HEADER, "")
         if not 33 <= len(session) <= 256:
             return JSONResponse({"message": "Invalid session id"}, 400)
-        if request.query_params.get("qualifier") != "DEFAULT":
+        if request.query_params.get("qualifier", "DEFAULT") != "DEFAULT":
             return JSONResponse({"message": "Unknown qualifier"}, 404)
         self.seen_sessions.append(session)
         await asyncio.sleep(self.delay_seconds)
         body = await request.body()
+        self.seen_content_types.append(request.headers.get("content-type"))
+        forwarded = {
+            name: request.headers[name]
+            for name in ("content-type", "accept")
+            if name in request.headers
+        }
         client = httpx.AsyncClient(timeout=60)
         upstream = await client.send(
             client.build_request(
                 "POST",
                 f"{self.agent_url}/invocations",
                 content=body,
-                headers={
-                    "content-type": request.headers.get("content-type", ""),
-                    "accept": request.headers.get("accept", ""),
-                    SESSION_HEADER: session,
-                },
+                headers={**forwarded, SESSION_HEADER: session},
             ),
             stream=True,
         )
@@ -127,6 +130,7 @@ class RuntimeFrontDoorDouble:
             relay(),
             status_code=upstream.status_code,
             media_type=upstream.headers.get("content-type"),
+            headers={SESSION_HEADER: session},
         )
 
     def app(self, *, sigv4: bool = False):
