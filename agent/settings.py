@@ -81,7 +81,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         gateway_endpoint=endpoint,
         gateway_auth=auth,
         model_id=environ.get("MODEL_ID") or DEFAULT_MODEL_ID,
-        region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        region=(
+            environ.get("AWS_REGION")
+            or environ.get("AWS_DEFAULT_REGION")
+            or environ.get("AGENT_REGION")
+            or "us-east-1"
+        ),
         system_prompt=environ.get("SYSTEM_PROMPT") or DEFAULT_SYSTEM_PROMPT,
         model_factory=factory,
         max_body_bytes=_int(environ, "MAX_BODY_BYTES", 1_048_576, 1024, 100 * 1_048_576, problems),

@@ -13,8 +13,6 @@ from constructs import IConstruct
 
 from agentcore_constructs import AgentRuntime
 
-IMAGE_COPY_PREFIX = "Custom::CDKECRDeployment"
-
 
 def _account(stack: Stack) -> str:
     """How cdk-nag prints the account inside a finding id."""
@@ -69,29 +67,6 @@ def acknowledge_runtime_findings(runtime: AgentRuntime, model_ids: Sequence[str]
                 )
             )
     Validations.of(runtime).acknowledge(*acknowledgments)
-
-
-def acknowledge_image_copy_findings(stack: Stack) -> None:
-    """cdk-ecr-deployment's shared copy function (one per stack) runs only during deploys."""
-    for child in stack.node.children:
-        if child.node.id.startswith(IMAGE_COPY_PREFIX):
-            _acknowledge_image_copy(child)
-
-
-def _acknowledge_image_copy(function: IConstruct) -> None:
-    Validations.of(function).acknowledge(
-        Acknowledgment(
-            id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
-            "service-role/AWSLambdaBasicExecutionRole]",
-            reason="cdk-ecr-deployment's copy function only writes its own logs with this "
-            "managed policy; the construct does not accept a narrower one.",
-        ),
-        _iam5(
-            "*",
-            "cdk-ecr-deployment grants its copy function ECR/S3 actions on *; it runs only "
-            "inside CloudFormation deploys to copy the asset image into this stack's repository.",
-        ),
-    )
 
 
 def acknowledge_machine_user_pool(user_pool: IConstruct) -> None:

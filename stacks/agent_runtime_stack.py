@@ -23,7 +23,6 @@ from agentcore_constructs import (
 from agentcore_constructs.order_status_gateway import OrderStatusGateway
 
 from .acknowledgments import (
-    acknowledge_image_copy_findings,
     acknowledge_machine_user_pool,
     acknowledge_runtime_findings,
 )
@@ -76,7 +75,6 @@ class AgentRuntimeStack(Stack):
             observability=self._observability(),
         )
         acknowledge_runtime_findings(self.runtime, [config.model_id])
-        acknowledge_image_copy_findings(self)
         self._outputs(auth_mode="jwt" if auth else "iam")
 
     def _repository(self) -> ecr.Repository:

@@ -93,3 +93,17 @@ def test_sigv4_without_credentials_says_what_to_do() -> None:
     auth = SigV4HttpxAuth(region="us-east-1", credentials=lambda: None)
     with pytest.raises(MissingCredentialsError, match="execution role"):
         next(auth.auth_flow(httpx.Request("POST", "https://gw.example.com/mcp")))
+
+
+@pytest.mark.parametrize(
+    ("environ", "region"),
+    [
+        ({"AGENT_REGION": "eu-west-1"}, "eu-west-1"),
+        ({"AGENT_REGION": "eu-west-1", "AWS_REGION": "eu-central-1"}, "eu-central-1"),
+        ({"AGENT_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "ap-south-1"}, "ap-south-1"),
+        ({}, "us-east-1"),
+    ],
+)
+def test_region_prefers_what_the_platform_sets(environ, region) -> None:
+    """The stack passes AGENT_REGION; AWS_REGION, when the platform sets it, wins."""
+    assert load_settings(environ).region == region

@@ -58,7 +58,7 @@ def test_defaults_from_a_directory(new_stack, image_dir) -> None:
         "MaxLifetime": 28800,
     }
     assert "AuthorizerConfiguration" not in props
-    assert props["EnvironmentVariables"] == {"AWS_REGION": "eu-west-1"}
+    assert props["EnvironmentVariables"] == {"AGENT_REGION": "eu-west-1"}
     assert isinstance(runtime.role, iam.Role)
     asset_uri = json.dumps(props["AgentRuntimeArtifact"])
     assert "container-assets-111122223333-eu-west-1:" in asset_uri

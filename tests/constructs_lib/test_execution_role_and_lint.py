@@ -150,7 +150,7 @@ def test_us_profile_env_vars_and_gateway(synthesized) -> None:
     stack, runtime, _, template, _ = synthesized
     props = template.to_json()["Resources"][stack.get_logical_id(runtime.cfn_runtime)]
     assert props["Properties"]["EnvironmentVariables"] == {
-        "AWS_REGION": "eu-west-1",
+        "AGENT_REGION": "eu-west-1",
         "GATEWAY_ENDPOINT": "https://gw.example.com/mcp",
         "MODEL_ID": PROFILE,
     }
@@ -159,13 +159,14 @@ def test_us_profile_env_vars_and_gateway(synthesized) -> None:
 def test_asset_is_copied_into_the_repository_under_its_hash(synthesized) -> None:
     stack, runtime, repository, template, _ = synthesized
     resources = template.to_json()["Resources"]
-    (copy_id,) = [k for k, v in resources.items() if v["Type"] == "Custom::CDKECRDeployment"]
+    (copy_id,) = [k for k, v in resources.items() if v["Type"] == "Custom::EcrImageCopy"]
     copy = resources[copy_id]["Properties"]
     asset = runtime.node.find_child("ImageAsset")
     tag = asset.image_tag
     assert len(tag) == 64
-    assert rendered(copy["DestImage"]).endswith(f":{tag}")
-    assert json.dumps(copy["SrcImage"]).endswith(f'-eu-west-1:{tag}"}}]]}}')
+    assert copy["DestinationTag"] == copy["SourceTag"] == tag
+    assert copy["DestinationRepository"] == stack.resolve(repository.repository_name)
+    assert rendered(copy["SourceRepository"]).endswith("container-assets-111122223333-eu-west-1")
     uri = rendered(
         resources[stack.get_logical_id(runtime.cfn_runtime)]["Properties"]["AgentRuntimeArtifact"][
             "ContainerConfiguration"

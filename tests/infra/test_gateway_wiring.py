@@ -28,7 +28,7 @@ def test_external_gateway_is_used_as_configured(tmp_path) -> None:
     env = synthesize("dev", tmp_path, mutate=lambda config: config.update(gateway=EXTERNAL))
     assert env.resources("AWS::BedrockAgentCore::Gateway") == {}
     functions = env.resources("AWS::Lambda::Function")
-    assert all("ECRDeployment" in logical_id for logical_id in functions), "no tool function"
+    assert all("EcrImageCopy" in logical_id for logical_id in functions), "no tool function"
     runtime = env.only("AWS::BedrockAgentCore::Runtime")["Properties"]
     assert runtime["EnvironmentVariables"]["GATEWAY_ENDPOINT"] == EXTERNAL["endpoint"]
     policy = next(

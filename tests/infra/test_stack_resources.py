@@ -67,10 +67,12 @@ def test_runtime_runs_the_copied_image_under_its_asset_hash(each_env: Synthesize
     repository_id = each_env.stack.get_logical_id(each_env.stack.repository.node.default_child)
     repo_ref = f'{{"Ref": "{repository_id}"}}'
     assert uri.endswith(f"/{repo_ref}:{asset_hash}"), "the environment's repository, hash tag"
-    copy = each_env.only("Custom::CDKECRDeployment")["Properties"]
-    assert rendered(copy["DestImage"]) == f"docker://{uri}"
-    source = rendered(copy["SrcImage"])
-    assert f"container-assets-{ACCOUNT}-us-east-1:{asset_hash}" in source
+    copy = each_env.only("Custom::EcrImageCopy")["Properties"]
+    assert copy["DestinationRepository"] == {"Ref": repository_id}
+    assert copy["DestinationTag"] == copy["SourceTag"] == asset_hash
+    assert (
+        rendered(copy["SourceRepository"]) == f"cdk-hnb659fds-container-assets-{ACCOUNT}-us-east-1"
+    )
     assert any("ImageCopy" in dependency for dependency in runtime["DependsOn"])
 
 
@@ -209,7 +211,8 @@ def test_lifecycle_protocol_and_network_per_env(dev: Synthesized, prod: Synthesi
 def test_runtime_environment_variables(each_env: Synthesized) -> None:
     variables = each_env.only(RUNTIME)["Properties"]["EnvironmentVariables"]
     assert variables["MODEL_ID"] == "us.anthropic.claude-sonnet-4-6"
-    assert variables["AWS_REGION"] == "us-east-1"
+    assert variables["AGENT_REGION"] == "us-east-1"
+    assert not [name for name in variables if name.startswith("AWS_")], "AWS_* is the platform's"
     assert (
         variables["LOG_LEVEL"] == each_env.stack.config.runtime.environment_variables["LOG_LEVEL"]
     )

@@ -142,10 +142,14 @@ def test_topic_is_encrypted_ssl_only_and_mails_on_call(watched) -> None:
         s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in key_statements
     )
     (policy,) = template.find_resources("AWS::SNS::TopicPolicy").values()
-    (deny,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    deny = statements["AllowPublishThroughSSLOnly"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {
         "Bool": {"aws:SecureTransport": "false"}
     }
+    # The topic policy replaces SNS's default one: CloudWatch needs its own Allow.
+    assert statements["AlarmsPublish"]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statements["AlarmsPublish"]["Action"] == "sns:Publish"
     (subscription,) = template.find_resources("AWS::SNS::Subscription").values()
     assert subscription["Properties"]["Protocol"] == "email"
     assert subscription["Properties"]["Endpoint"] == "oncall@example.com"

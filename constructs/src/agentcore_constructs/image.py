@@ -10,15 +10,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import CfnResource, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
-from cdk_ecr_deployment import DockerImageName, ECRDeployment
 from constructs import Construct, IDependable
 
+from .image_copy import EcrImageCopy
 from .validation import is_token
 
-_COPY_FUNCTION_PREFIX = "Custom::CDKECRDeployment"
 _ECR_URI = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
     r"(?P<name>[a-z0-9._/-]+)(?::(?P<tag>[\w.-]+)|@(?P<digest>sha256:[0-9a-f]{64}))$"
@@ -55,7 +54,8 @@ class AgentRuntimeImage:
         """Build ``directory`` (linux/arm64 by default: the runtime refuses other images).
 
         Without ``repository`` the runtime pulls from the CDK bootstrap assets repository; with
-        it, the image is copied into ``repository`` under the asset hash (cdk-ecr-deployment).
+        it, the image is copied into ``repository`` under the asset hash by ``EcrImageCopy``
+        (idempotent, so IMMUTABLE repositories survive update rollbacks).
         Only ``cdk deploy`` builds the image; synth needs no Docker engine.
         """
         return _AssetImage(directory, repository, platform, tuple(exclude or ()))
@@ -95,31 +95,20 @@ class _AssetImage(AgentRuntimeImage):
         if self.repository is None:
             return BoundImage(asset.image_uri, asset.repository, asset.repository.repository_arn)
         tag = asset.image_tag
-        copy = ECRDeployment(
+        copy = EcrImageCopy(
             scope,
             "ImageCopy",
-            src=DockerImageName(asset.image_uri),
-            dest=DockerImageName(self.repository.repository_uri_for_tag(tag)),
+            source_repository=asset.repository,
+            source_tag=tag,
+            destination=self.repository,
+            destination_tag=tag,
         )
-        _quiet_copy_function_lint(Stack.of(scope))
         return BoundImage(
             self.repository.repository_uri_for_tag(tag),
             self.repository,
             self.repository.repository_arn,
             dependency=copy,
         )
-
-
-def _quiet_copy_function_lint(stack: Stack) -> None:
-    """cdk-ecr-deployment's shared copy function repeats a GetAtt as a DependsOn (cfn-lint
-    W3005): harmless and not ours to change, so the templates a team lints stay clean."""
-    for child in stack.node.children:
-        if child.node.id.startswith(_COPY_FUNCTION_PREFIX) and isinstance(
-            child.node.default_child, CfnResource
-        ):
-            child.node.default_child.add_metadata(
-                "cfn-lint", {"config": {"ignore_checks": ["W3005"]}}
-            )
 
 
 class _RepositoryImage(AgentRuntimeImage):

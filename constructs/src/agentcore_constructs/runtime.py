@@ -30,6 +30,7 @@ GATEWAY_ARN_PATTERN = r"arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:gatew
 LIFECYCLE_MIN_SECONDS = 60
 LIFECYCLE_MAX_SECONDS = 28800  # microVM runtimes; only capacity-provider runtimes allow more
 MAX_ENV_VARS = 50
+REGION_VARIABLE = "AGENT_REGION"
 MAX_ENV_NAME_LENGTH = 128
 MAX_ENV_VALUE_LENGTH = 2048
 MAX_DESCRIPTION_LENGTH = 1200
@@ -88,8 +89,8 @@ class AgentRuntime(Construct):
             env.setdefault("GATEWAY_ENDPOINT", gateway_endpoint)
         if len(model_ids) == 1:
             env.setdefault("MODEL_ID", model_ids[0])
-        if not is_token(Stack.of(self).region):
-            env.setdefault("AWS_REGION", Stack.of(self).region)
+        # AWS_* variables belong to the platform; the agent prefers AWS_REGION when it is set.
+        env.setdefault(REGION_VARIABLE, Stack.of(self).region)
 
         self._validate(
             runtime_name=runtime_name,

@@ -129,7 +129,7 @@ class RuntimeObservability(Construct):
                 iam.PolicyStatement(
                     principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[f"{g.log_group_arn}:log-stream:*" for g in self.log_groups.values()],
+                    resources=[_stream_arns(self, g) for g in self.log_groups.values()],
                     conditions=self._delivery_conditions(),
                 )
             ],
@@ -155,6 +155,16 @@ class RuntimeObservability(Construct):
         )
 
     def _topic(self, options: ObservabilityOptions) -> sns.Topic:
+        stack = Stack.of(self)
+        # Only alarms of this account and region, through both the key and the topic.
+        from_alarms = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": f"arn:{stack.partition}:cloudwatch:{stack.region}:"
+                f"{stack.account}:alarm:*"
+            },
+        }
+        cloudwatch_service = iam.ServicePrincipal("cloudwatch.amazonaws.com")
         key = kms.Key(
             self,
             "AlarmTopicKey",
@@ -162,10 +172,26 @@ class RuntimeObservability(Construct):
             description="Encrypts the runtime's alarm notifications",
         )
         # CloudWatch alarms publish to encrypted topics only with a key they may use.
-        key.grant(
-            iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AlarmsEncryptNotifications",
+                principals=[cloudwatch_service],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions=from_alarms,
+            )
         )
         topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
+        # A topic policy replaces SNS's default one, which is what lets CloudWatch publish.
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AlarmsPublish",
+                principals=[cloudwatch_service],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions=from_alarms,
+            )
+        )
         if options.alarm_email:
             topic.add_subscription(subscriptions.EmailSubscription(options.alarm_email))
         return topic
@@ -233,3 +259,12 @@ class RuntimeObservability(Construct):
             ),
         )
         return dashboard
+
+
+def _stream_arns(scope: Construct, group: logs.LogGroup) -> str:
+    """Streams of ``group``; its ``Arn`` attribute already ends in ``:*``, so use the name."""
+    stack = Stack.of(scope)
+    return (
+        f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:"
+        f"{group.log_group_name}:log-stream:*"
+    )
