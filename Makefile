@@ -2,6 +2,7 @@
 # offline; `make test` installs everything and runs every check.
 SHELL := /bin/bash
 VENV := .venv
+CHECKOV_VENV := .venv-checkov
 PYTHON ?= python3
 ENV ?= dev
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
@@ -11,10 +12,12 @@ STAMP := .make/installed
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt agent/requirements.txt constructs/pyproject.toml package.json package-lock.json
+$(STAMP): requirements.txt requirements-dev.txt requirements-checkov.txt agent/requirements.txt constructs/pyproject.toml package.json package-lock.json
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p .make && touch $@
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 import pytest
 from cfnlint.api import lint
 
-from .conftest import Synthesized, synthesize
+from .conftest import ROOT, Synthesized, synthesize
 
 
 def errors_and_warnings(template_text: str) -> list[str]:
@@ -74,3 +76,60 @@ def test_cfn_lint_knows_the_runtime_schema() -> None:
     assert "'ComputeConfiguration' was unexpected" in found
     # The schema's name pattern is unanchored, so cfn-lint accepts hyphens the service
     # rejects (ERRATA 13): the construct's own validation is what catches those.
+
+
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+CHECKOV_CONFIG = ROOT / ".checkov.yaml"
+
+
+def checkov(templates: list[Path], *extra: str, cwd: Path = ROOT) -> dict:
+    """Run the pinned checkov (its own virtualenv: its pins clash with the app's) in ``cwd``."""
+    assert CHECKOV.exists(), "checkov is missing: `make install` creates .venv-checkov"
+    command = [str(CHECKOV), "--output", "json", *extra]
+    for template in templates:
+        command += ["--file", str(template)]
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    return json.loads(result.stdout)
+
+
+def templates(dev: Synthesized, prod: Synthesized) -> list[Path]:
+    return [e.outdir / f"{e.stack.stack_name}.template.json" for e in (dev, prod)]
+
+
+def reasoned_skips() -> dict[str, str]:
+    """Each ``- CKV_...`` entry of .checkov.yaml with the comment block above it."""
+    skips: dict[str, str] = {}
+    comment: list[str] = []
+    for line in CHECKOV_CONFIG.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            comment.append(stripped.lstrip("# "))
+        elif stripped.startswith("- CKV"):
+            skips[stripped[2:]] = " ".join(comment)
+            comment = []
+        else:
+            comment = []
+    return skips
+
+
+def test_checkov_passes_on_every_environment(dev: Synthesized, prod: Synthesized) -> None:
+    report = checkov(templates(dev, prod))  # reads .checkov.yaml from the working directory
+    summary = report["summary"]
+    failed = [(c["check_id"], c["resource"]) for c in report["results"]["failed_checks"]]
+    assert failed == [] and summary["parsing_errors"] == 0
+    assert summary["passed"] > 100, "checkov ran its CloudFormation checks"
+
+
+def test_each_checkov_skip_has_a_reason_and_a_finding(
+    dev: Synthesized, prod: Synthesized, tmp_path: Path
+) -> None:
+    skips = reasoned_skips()
+    for check_id, reason in skips.items():
+        assert check_id in reason and len(reason) > 120, f"{check_id} needs a specific reason"
+    # Elsewhere checkov finds no .checkov.yaml, so every check runs.
+    without_skips = checkov(
+        templates(dev, prod), "--framework", "cloudformation", "--skip-download", cwd=tmp_path
+    )
+    found = {c["check_id"] for c in without_skips["results"]["failed_checks"]}
+    assert found == set(skips), "a skip without a finding is stale; a finding needs a reason"
