@@ -2,6 +2,7 @@
 
 from .authorizer import RuntimeAuthorizer
 from .image import AgentRuntimeImage
+from .image_copy import EcrImageCopy
 from .network import RuntimeNetwork
 from .observability import ObservabilityOptions, RuntimeMetrics, RuntimeObservability
 from .runtime import AgentRuntime, ServerProtocol
@@ -11,6 +12,7 @@ __all__ = [
     "AgentRuntime",
     "AgentRuntimeImage",
     "AgentRuntimeValidationError",
+    "EcrImageCopy",
     "ObservabilityOptions",
     "RuntimeAuthorizer",
     "RuntimeMetrics",
