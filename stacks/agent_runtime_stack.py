@@ -6,6 +6,8 @@ environment, so the same class deploys dev and prod.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
@@ -13,7 +15,9 @@ from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
 from agentcore_constructs import (
+    AgentPython,
     AgentRuntime,
+    AgentRuntimeCode,
     AgentRuntimeImage,
     ObservabilityOptions,
     RuntimeAuthorizer,
@@ -30,6 +34,8 @@ from .config import EnvironmentConfig
 from .log_retention import retention
 
 INVOKE_SCOPE = "invoke"
+# What the image build needs but the code zip does not carry (its dependencies come from the lock).
+CONTAINER_ONLY_FILES = ("Dockerfile", ".dockerignore", "requirements.txt", "requirements.lock")
 REMOVAL = {"destroy": RemovalPolicy.DESTROY, "retain": RemovalPolicy.RETAIN}
 
 
@@ -54,7 +60,7 @@ class AgentRuntimeStack(Stack):
         }.items():
             Tags.of(self).add(key, value)
 
-        self.repository = self._repository()
+        self.repository: ecr.Repository | None = None
         auth = self._cognito() if config.runtime.authorizer == "cognito_jwt" else None
         self.gateway_endpoint, self.gateway_arn = self._gateway()
         self.runtime = AgentRuntime(
@@ -62,7 +68,7 @@ class AgentRuntimeStack(Stack):
             "AgentRuntime",
             runtime_name=config.runtime.name,
             description=config.runtime.description,
-            image=AgentRuntimeImage.from_asset(agent_directory, repository=self.repository),
+            **self._artifact(agent_directory),
             protocol=ServerProtocol(config.runtime.protocol),
             idle_session_timeout=Duration.seconds(config.runtime.idle_timeout_seconds),
             max_lifetime=Duration.seconds(config.runtime.max_lifetime_seconds),
@@ -76,6 +82,21 @@ class AgentRuntimeStack(Stack):
         )
         acknowledge_runtime_findings(self.runtime, [config.model_id])
         self._outputs(auth_mode="jwt" if auth else "iam")
+
+    def _artifact(self, agent_directory: str) -> dict[str, AgentRuntimeImage | AgentRuntimeCode]:
+        """The container image (default) or the code zip, from the same agent directory."""
+        if self.config.runtime.artifact == "code":
+            return {
+                "code": AgentRuntimeCode.from_directory(
+                    agent_directory,
+                    module="agent",
+                    requirements=str(Path(agent_directory) / "requirements.lock"),
+                    python=AgentPython.PYTHON_3_13,
+                    exclude=CONTAINER_ONLY_FILES,
+                )
+            }
+        self.repository = self._repository()
+        return {"image": AgentRuntimeImage.from_asset(agent_directory, repository=self.repository)}
 
     def _repository(self) -> ecr.Repository:
         destroy = self.config.ecr.removal_policy == "destroy"
@@ -197,10 +218,12 @@ class AgentRuntimeStack(Stack):
             "RuntimeId": self.runtime.runtime_id,
             "InvokeUrl": self.runtime.invoke_url,
             "AuthMode": auth_mode,
-            "EcrRepositoryUri": self.repository.repository_uri,
+            "Artifact": self.config.runtime.artifact,
             "GatewayUrl": self.gateway_endpoint,
             "GatewayArn": self.gateway_arn,
         }
+        if self.repository is not None:
+            outputs["EcrRepositoryUri"] = self.repository.repository_uri
         if auth_mode == "jwt":
             outputs |= {
                 "CognitoTokenUrl": f"{self.user_pool_domain.base_url()}/oauth2/token",

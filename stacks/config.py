@@ -71,6 +71,7 @@ class RuntimeConfig(_Model):
     name: Annotated[str, Field(pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")]
     description: Annotated[str, Field(min_length=1, max_length=1200)] | None = None
     protocol: Literal["HTTP", "MCP", "A2A", "AGUI"] = "HTTP"
+    artifact: Literal["container", "code"] = "container"
     idle_timeout_seconds: Annotated[int, LIFECYCLE_SECONDS] = 900
     max_lifetime_seconds: Annotated[int, LIFECYCLE_SECONDS] = 28800
     authorizer: Literal["cognito_jwt", "iam"] = "cognito_jwt"

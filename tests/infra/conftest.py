@@ -72,6 +72,16 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize("prod", tmp_path_factory.mktemp("prod"))
 
 
+@pytest.fixture(scope="session")
+def dev_code(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """dev switched to the code artifact by its one key (bundled with the user's cache)."""
+    return synthesize(
+        "dev",
+        tmp_path_factory.mktemp("dev-code"),
+        mutate=lambda env: env["runtime"].update(artifact="code"),
+    )
+
+
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def each_env(request: pytest.FixtureRequest) -> Synthesized:
     return request.getfixturevalue(request.param)

@@ -22,6 +22,10 @@ def test_prod_template_matches_snapshot(prod, snapshot) -> None:
     assert normalised(prod.json) == snapshot(extension_class=JSONSnapshotExtension)
 
 
+def test_dev_code_template_matches_snapshot(dev_code, snapshot) -> None:
+    assert normalised(dev_code.json) == snapshot(extension_class=JSONSnapshotExtension)
+
+
 def test_normalisation_hides_only_hashes() -> None:
     raw = {"Uri": "repo:" + "ab" * 32, "Name": "orders_agent_dev"}
     assert normalised(raw) == {"Uri": "repo:<HASH>", "Name": "orders_agent_dev"}

@@ -1,6 +1,7 @@
 """CDK constructs for Strands agents on Amazon Bedrock AgentCore Runtime."""
 
 from .authorizer import RuntimeAuthorizer
+from .code import AgentPython, AgentRuntimeCode, BundleError
 from .image import AgentRuntimeImage
 from .image_copy import EcrImageCopy
 from .network import RuntimeNetwork
@@ -9,9 +10,12 @@ from .runtime import AgentRuntime, ServerProtocol
 from .validation import AgentRuntimeValidationError
 
 __all__ = [
+    "AgentPython",
     "AgentRuntime",
+    "AgentRuntimeCode",
     "AgentRuntimeImage",
     "AgentRuntimeValidationError",
+    "BundleError",
     "EcrImageCopy",
     "ObservabilityOptions",
     "RuntimeAuthorizer",

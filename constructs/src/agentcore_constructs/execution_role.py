@@ -63,9 +63,10 @@ def model_resource_arns(scope: Construct, model_id: str) -> list[str]:
 
 
 def runtime_base_statements(
-    scope: Construct, *, runtime_name: str, image_repository_arn: str | None
+    scope: Construct, *, runtime_name: str, pulls_image: bool, image_repository_arn: str | None
 ) -> list[iam.PolicyStatement]:
-    """What every runtime needs: pull its image, write logs/traces/metrics, get identity tokens."""
+    """What every runtime needs: write logs/traces/metrics, get identity tokens, and for a
+    container artifact pull its image (a code artifact is read by the deploying principal)."""
     stack = Stack.of(scope)
     partition, region, account = stack.partition, stack.region, stack.account
     log_groups = (
@@ -75,11 +76,6 @@ def runtime_base_statements(
         f"arn:{partition}:bedrock-agentcore:{region}:{account}:workload-identity-directory/default"
     )
     statements = [
-        iam.PolicyStatement(
-            sid="EcrAuthorizationToken",
-            actions=["ecr:GetAuthorizationToken"],
-            resources=["*"],
-        ),
         iam.PolicyStatement(
             sid="RuntimeLogs",
             actions=[
@@ -121,16 +117,22 @@ def runtime_base_statements(
             resources=[directory, f"{directory}/workload-identity/{runtime_name}-*"],
         ),
     ]
+    pull: list[iam.PolicyStatement] = []
     if image_repository_arn is not None:
-        statements.insert(
-            0,
+        pull.append(
             iam.PolicyStatement(
                 sid="EcrImagePull",
                 actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
                 resources=[image_repository_arn],
-            ),
+            )
         )
-    return statements
+    if pulls_image:
+        pull.append(
+            iam.PolicyStatement(
+                sid="EcrAuthorizationToken", actions=["ecr:GetAuthorizationToken"], resources=["*"]
+            )
+        )
+    return pull + statements
 
 
 def model_invoke_statement(scope: Construct, model_ids: Sequence[str]) -> iam.PolicyStatement:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Stack
+from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from constructs import Construct, IDependable
@@ -32,6 +33,13 @@ class BoundImage:
     repository: ecr.IRepository | None
     repository_arn: str | None
     dependency: IDependable | None = None
+
+    def to_cfn(self) -> agentcore.CfnRuntime.AgentRuntimeArtifactProperty:
+        return agentcore.CfnRuntime.AgentRuntimeArtifactProperty(
+            container_configuration=agentcore.CfnRuntime.ContainerConfigurationProperty(
+                container_uri=self.uri
+            )
+        )
 
 
 class AgentRuntimeImage:

@@ -13,13 +13,14 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .authorizer import RuntimeAuthorizer
+from .code import AgentRuntimeCode
 from .execution_role import (
     gateway_invoke_statement,
     model_invoke_statement,
     runtime_base_statements,
     trust_principal,
 )
-from .image import AgentRuntimeImage
+from .image import AgentRuntimeImage, BoundImage
 from .network import RuntimeNetwork
 from .observability import ObservabilityOptions, RuntimeMetrics, RuntimeObservability
 from .validation import ProblemList, check_pattern, check_range, is_token
@@ -51,11 +52,12 @@ class ServerProtocol(enum.Enum):
 
 
 class AgentRuntime(Construct):
-    """An AgentCore Runtime running a container image, with a least-privilege role.
+    """An AgentCore Runtime running a container image or a Python code zip, least privilege.
 
-    Only ``runtime_name`` and ``image`` are required. By default the runtime is PUBLIC,
-    authorized by IAM (SigV4), and gets a role created here that can pull its image, write its
-    logs, traces and metrics, and fetch workload identity tokens; ``model_ids`` and
+    Only ``runtime_name`` and one artifact (``image`` or ``code``) are required. By default the
+    runtime is PUBLIC, authorized by IAM (SigV4), and gets a role created here that can pull its
+    image (container artifact), write its logs, traces and metrics, and fetch workload identity
+    tokens; ``model_ids`` and
     ``gateway_arn`` add exactly the Bedrock and Gateway permissions those need.
     """
 
@@ -65,7 +67,8 @@ class AgentRuntime(Construct):
         construct_id: str,
         *,
         runtime_name: str,
-        image: AgentRuntimeImage,
+        image: AgentRuntimeImage | None = None,
+        code: AgentRuntimeCode | None = None,
         description: str | None = None,
         protocol: ServerProtocol = ServerProtocol.HTTP,
         idle_session_timeout: Duration | None = None,
@@ -100,14 +103,18 @@ class AgentRuntime(Construct):
             env=env,
             network=network,
             authorizer=authorizer,
-            image=image,
+            artifact=image or code,
+            artifacts_given=(image is not None) + (code is not None),
             gateway_endpoint=gateway_endpoint,
             gateway_arn=gateway_arn,
             observability=observability,
         )
 
         self.runtime_name = runtime_name
-        bound = image.bind(self)
+        artifact = image or code
+        assert artifact is not None  # validated above
+        bound = artifact.bind(self)
+        repository_arn = bound.repository_arn if isinstance(bound, BoundImage) else None
         self._created_role = role is None
         self.role: iam.IRole = role or iam.Role(
             self,
@@ -117,7 +124,10 @@ class AgentRuntime(Construct):
         )
         self._policy = iam.Policy(self, "ExecutionPolicy", roles=[self.role])
         for statement in runtime_base_statements(
-            self, runtime_name=runtime_name, image_repository_arn=bound.repository_arn
+            self,
+            runtime_name=runtime_name,
+            pulls_image=isinstance(bound, BoundImage),
+            image_repository_arn=repository_arn,
         ):
             self._policy.add_statements(statement)
         if model_ids:
@@ -131,11 +141,7 @@ class AgentRuntime(Construct):
             agent_runtime_name=runtime_name,
             description=description,
             role_arn=self.role.role_arn,
-            agent_runtime_artifact=agentcore.CfnRuntime.AgentRuntimeArtifactProperty(
-                container_configuration=agentcore.CfnRuntime.ContainerConfigurationProperty(
-                    container_uri=bound.uri
-                )
-            ),
+            agent_runtime_artifact=bound.to_cfn(),
             protocol_configuration=protocol.value,
             lifecycle_configuration=agentcore.CfnRuntime.LifecycleConfigurationProperty(
                 idle_runtime_session_timeout=int(idle), max_lifetime=int(max_life)
@@ -147,7 +153,7 @@ class AgentRuntime(Construct):
         # The service validates the role when it creates the runtime: the policy must exist
         # first (ERRATA 14). The role itself is ordered by the RoleArn reference.
         self.cfn_runtime.node.add_dependency(self._policy)
-        if bound.dependency is not None:
+        if isinstance(bound, BoundImage) and bound.dependency is not None:
             self.cfn_runtime.node.add_dependency(bound.dependency)
 
         self.runtime_arn: str = self.cfn_runtime.attr_agent_runtime_arn
@@ -225,7 +231,8 @@ class AgentRuntime(Construct):
         env: Mapping[str, str],
         network: RuntimeNetwork,
         authorizer: RuntimeAuthorizer | None,
-        image: AgentRuntimeImage,
+        artifact: AgentRuntimeImage | AgentRuntimeCode | None,
+        artifacts_given: int,
         gateway_endpoint: str | None,
         gateway_arn: str | None,
         observability: ObservabilityOptions,
@@ -291,7 +298,15 @@ class AgentRuntime(Construct):
             and not gateway_endpoint.startswith("https://")
         ):
             problems.add("gateway_endpoint", gateway_endpoint, "must be an https:// URL")
-        sub_problems = [*network.problems(), *image.problems(), *observability.problems()]
+        if artifacts_given != 1:
+            problems.add(
+                "image/code",
+                f"{artifacts_given} given",
+                "give exactly one artifact: image=AgentRuntimeImage... or code=AgentRuntimeCode...",
+            )
+        sub_problems = [*network.problems(), *observability.problems()]
+        if artifact is not None:
+            sub_problems.extend(artifact.problems())
         if authorizer is not None:
             sub_problems.extend(authorizer.problems())
         for prop, bad_value, expected in sub_problems:
