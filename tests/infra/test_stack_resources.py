@@ -278,6 +278,7 @@ def test_outputs(dev: Synthesized, prod: Synthesized) -> None:
         "RuntimeId",
         "InvokeUrl",
         "AuthMode",
+        "Artifact",
         "EcrRepositoryUri",
         "GatewayUrl",
         "GatewayArn",
