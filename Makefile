@@ -8,16 +8,18 @@ ENV ?= dev
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 STAMP := .make/installed
 
-.PHONY: install synth test lint format arm64-check bench clean
+.PHONY: install synth test test-fast lint format arm64-check lock bench bench-code clean
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-checkov.txt agent/requirements.txt constructs/pyproject.toml package.json package-lock.json
+$(STAMP): requirements.txt requirements-dev.txt requirements-checkov.txt agent/requirements.txt constructs/pyproject.toml package.json package-lock.json scripts/install-qemu.sh
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	# QEMU user-mode emulation for the arm64 tests; where it cannot be installed they skip.
+	./scripts/install-qemu.sh || echo "install-qemu: the arm64_emulated tests will skip"
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p .make && touch $@
 
@@ -37,11 +39,21 @@ format: install
 test: install lint
 	pytest
 
+# The developer loop: everything but the emulated-arm64 runs (minutes each).
+test-fast: install
+	pytest -m "not arm64_emulated"
+
 arm64-check: install
 	pytest -m slow -o addopts="" tests/agent/test_arm64_wheels.py
 
+lock: install
+	python scripts/lock_agent_requirements.py
+
 bench: install
 	python benchmarks/agent_server.py
+
+bench-code: install
+	python benchmarks/code_artifact.py
 
 clean:
 	rm -rf cdk.out .make

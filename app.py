@@ -10,6 +10,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from agentcore_constructs import BundleError
 from stacks.agent_runtime_stack import AgentRuntimeStack
 from stacks.config import ConfigError, load_environment
 
@@ -43,6 +44,8 @@ def main() -> None:
         build_app(app)
     except ConfigError as error:
         sys.exit(f"Configuration error:\n{error}")
+    except BundleError as error:
+        sys.exit(f"Code bundle error: {error}")
     app.synth()
 
 

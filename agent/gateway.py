@@ -44,6 +44,8 @@ class Gateway:
             return []
         if self._client is not None and not self._broken:
             return self._tools
+        # Loading the MCP client is start-up cost, not the gateway's: keep it out of the timeout.
+        await asyncio.to_thread(_load_mcp_client)
         timeout = self._settings.gateway_timeout_seconds + 5
         try:
             return await asyncio.wait_for(asyncio.to_thread(self._connect), timeout)
@@ -62,7 +64,7 @@ class Gateway:
             self._stop_client()
 
     def _connect(self) -> list[Any]:
-        from strands.tools.mcp import MCPClient
+        MCPClient = _load_mcp_client()
 
         with self._lock:
             if self._client is not None and not self._broken:
@@ -98,6 +100,12 @@ class Gateway:
         if self._client is not None:
             _stop_quietly(self._client)
         self._client, self._tools = None, []
+
+
+def _load_mcp_client() -> Any:
+    from strands.tools.mcp import MCPClient
+
+    return MCPClient
 
 
 def _stop_quietly(client: Any) -> None:

@@ -60,12 +60,16 @@ class ManagedProcess:
     env: dict[str, str]
     probe_url: str
     log_path: Path
+    cwd: Path = ROOT
+    startup_timeout: float = 60.0
     process: subprocess.Popen | None = field(default=None, init=False)
 
     def start(self) -> None:
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=log)
-        wait_until_up(self.probe_url, self.process)
+        self.process = subprocess.Popen(
+            self.argv, cwd=self.cwd, env=self.env, stdout=log, stderr=log
+        )
+        wait_until_up(self.probe_url, self.process, self.startup_timeout)
 
     def stop(self, timeout: float = 30.0) -> int:
         assert self.process is not None
