@@ -21,6 +21,7 @@ def main() -> None:
     log(
         20,
         "starting",
+        protocol=settings.protocol,
         port=settings.port,
         gateway=bool(settings.gateway_endpoint),
         gateway_auth=settings.gateway_auth,

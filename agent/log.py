@@ -35,7 +35,7 @@ def configure_logging(level: str = "INFO") -> logging.Logger:
     return logging.getLogger(LOGGER_NAME)
 
 
-def log(level: int, message: str, *, exc_info: bool = False, **fields: Any) -> None:
+def log(level: int, message: str, *, exc_info: bool | BaseException = False, **fields: Any) -> None:
     """Log one event; callers pass ids and sizes, never prompts, tokens or credentials."""
     logging.getLogger(LOGGER_NAME).log(level, message, exc_info=exc_info, extra={"fields": fields})
 

@@ -14,6 +14,8 @@ DEFAULT_SYSTEM_PROMPT = (
     "cannot be found."
 )
 GATEWAY_AUTH_MODES = ("sigv4", "none")
+# AgentCore's service contract: each protocol's default port (runtime-service-contract).
+PROTOCOL_PORTS = {"HTTP": 8080, "MCP": 8000, "A2A": 9000, "AGUI": 8080}
 
 
 class SettingsError(ValueError):
@@ -23,7 +25,10 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     host: str = "0.0.0.0"
+    protocol: str = "HTTP"
     port: int = 8080
+    # Set by AgentCore Runtime: this runtime's invoke URL (the A2A card advertises it).
+    runtime_url: str | None = None
     gateway_endpoint: str | None = None
     gateway_auth: str = "sigv4"
     model_id: str = DEFAULT_MODEL_ID
@@ -72,12 +77,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     auth = environ.get("GATEWAY_AUTH", "sigv4").lower()
     if auth not in GATEWAY_AUTH_MODES:
         problems.append(f"GATEWAY_AUTH={auth!r}: use sigv4 (IAM inbound auth) or none (local use)")
+    protocol = environ.get("AGENT_PROTOCOL", "HTTP").upper()
+    if protocol not in PROTOCOL_PORTS:
+        problems.append(
+            f"AGENT_PROTOCOL={protocol!r}: must be one of {', '.join(PROTOCOL_PORTS)} "
+            "(the runtime's ProtocolConfiguration)"
+        )
+        protocol = "HTTP"
     factory = environ.get("AGENT_MODEL_FACTORY") or None
     if factory is not None and ":" not in factory:
         problems.append(f"AGENT_MODEL_FACTORY={factory!r}: must be 'module:callable'")
     settings = Settings(
         host=environ.get("HOST", "0.0.0.0"),
-        port=_int(environ, "PORT", 8080, 1, 65535, problems),
+        protocol=protocol,
+        port=_int(environ, "PORT", PROTOCOL_PORTS[protocol], 1, 65535, problems),
+        runtime_url=environ.get("AGENTCORE_RUNTIME_URL") or None,
         gateway_endpoint=endpoint,
         gateway_auth=auth,
         model_id=environ.get("MODEL_ID") or DEFAULT_MODEL_ID,

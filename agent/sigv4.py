@@ -55,17 +55,40 @@ class SigV4HttpxAuth(httpx.Auth):
             )
         return self._credentials.get_frozen_credentials()
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, Any, None]:
+    def signature_headers(self, method: str, url: str, host: str, body: bytes) -> dict[str, str]:
+        """The SigV4 headers for one request (host and body included in the signature)."""
         frozen = self.frozen_credentials()
-        signable = AWSRequest(
-            method=request.method,
-            url=str(request.url),
-            data=request.content,
-            headers={"host": request.url.netloc.decode()},
-        )
+        signable = AWSRequest(method=method, url=url, data=body, headers={"host": host})
         credentials = Credentials(frozen.access_key, frozen.secret_key, frozen.token)
         SigV4Auth(credentials, self._service, self._region).add_auth(signable)
-        for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
-            if name in signable.headers:
-                request.headers[name] = signable.headers[name]
+        return {
+            name: signable.headers[name]
+            for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
+            if name in signable.headers
+        }
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, Any, None]:
+        request.headers.update(
+            self.signature_headers(
+                request.method, str(request.url), request.url.netloc.decode(), request.content
+            )
+        )
         yield request
+
+
+def for_httpx2(auth: SigV4HttpxAuth) -> Any:
+    """The same signer for httpx2, which mcp 2.x's client is built on (it refuses httpx.Auth)."""
+    import httpx2
+
+    class SigV4Httpx2Auth(httpx2.Auth):  # type: ignore[misc]
+        requires_request_body = True
+
+        def auth_flow(self, request: Any) -> Generator[Any, Any, None]:
+            request.headers.update(
+                auth.signature_headers(
+                    request.method, str(request.url), request.url.netloc.decode(), request.content
+                )
+            )
+            yield request
+
+    return SigV4Httpx2Auth()

@@ -147,6 +147,21 @@ def render(frames, *, as_json: bool, session_id: str) -> None:
         print()
 
 
+def protocol_client(protocol: str) -> Any:
+    """The client for what the runtime serves (its Protocol output)."""
+    from . import protocol_clients
+
+    clients = {
+        "HTTP": invoke,
+        "A2A": protocol_clients.invoke_a2a,
+        "MCP": protocol_clients.invoke_mcp,
+        "AGUI": protocol_clients.invoke_agui,
+    }
+    if protocol not in clients:
+        raise InvokeError(f"the runtime serves {protocol!r}, which this command does not speak")
+    return clients[protocol]
+
+
 def main(argv: list[str] | None = None, *, aws: Any = None) -> None:
     args = parse_args(argv)
     try:
@@ -165,7 +180,8 @@ def main(argv: list[str] | None = None, *, aws: Any = None) -> None:
         session_id = args.session or new_session_id()
         if not args.json:
             print(f"session: {session_id}  (continue with --session {session_id})", file=sys.stderr)
-        frames = invoke(
+        client = protocol_client(outputs.protocol)
+        frames = client(
             outputs.invoke_url,
             args.prompt,
             session_id=session_id,

@@ -26,6 +26,11 @@ class StackOutputs:
     def auth_mode(self) -> str:
         return self.values["AuthMode"]
 
+    @property
+    def protocol(self) -> str:
+        """What the container serves; stacks from before the output existed served HTTP."""
+        return self.values.get("Protocol", "HTTP")
+
     def get(self, key: str) -> str:
         return self.values[key]
 

@@ -74,7 +74,11 @@ class AgentRuntimeStack(Stack):
             max_lifetime=Duration.seconds(config.runtime.max_lifetime_seconds),
             network=self._network(),
             authorizer=auth,
-            environment_variables=config.runtime.environment_variables,
+            # The container serves what the runtime is configured for: one setting, two readers.
+            environment_variables={
+                **config.runtime.environment_variables,
+                "AGENT_PROTOCOL": config.runtime.protocol,
+            },
             model_ids=[config.model_id],
             gateway_endpoint=self.gateway_endpoint,
             gateway_arn=self.gateway_arn,
@@ -219,6 +223,7 @@ class AgentRuntimeStack(Stack):
             "InvokeUrl": self.runtime.invoke_url,
             "AuthMode": auth_mode,
             "Artifact": self.config.runtime.artifact,
+            "Protocol": self.config.runtime.protocol,
             "GatewayUrl": self.gateway_endpoint,
             "GatewayArn": self.gateway_arn,
         }

@@ -81,6 +81,13 @@ class RuntimeConfig(_Model):
         Annotated[str, Field(max_length=2048)],
     ] = Field(default_factory=dict, max_length=40)
 
+    @field_validator("environment_variables")
+    @classmethod
+    def _protocol_is_not_a_variable(cls, value: dict[str, str]) -> dict[str, str]:
+        if "AGENT_PROTOCOL" in value:
+            raise ValueError("AGENT_PROTOCOL comes from runtime.protocol: set that key instead")
+        return value
+
     @model_validator(mode="after")
     def _idle_within_lifetime(self) -> RuntimeConfig:
         if self.idle_timeout_seconds > self.max_lifetime_seconds:

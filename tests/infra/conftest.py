@@ -82,6 +82,16 @@ def dev_code(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     )
 
 
+@pytest.fixture(scope="session")
+def dev_a2a(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """dev with runtime.protocol A2A: the runtime and the container agree through one key."""
+    return synthesize(
+        "dev",
+        tmp_path_factory.mktemp("dev-a2a"),
+        mutate=lambda env: env["runtime"].update(protocol="A2A"),
+    )
+
+
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def each_env(request: pytest.FixtureRequest) -> Synthesized:
     return request.getfixturevalue(request.param)

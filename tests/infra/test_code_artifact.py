@@ -78,7 +78,7 @@ def test_nag_and_cfn_lint_are_clean(dev_code: Synthesized) -> None:
 
 def test_the_lock_pins_what_requirements_pin() -> None:
     pins = {
-        line.split("==")[0].lower(): line.split("==")[1].strip()
+        line.split("==")[0].split("[")[0].lower(): line.split("==")[1].strip()
         for line in (ROOT / "agent" / "requirements.txt").read_text().splitlines()
         if "==" in line and not line.startswith("#")
     }

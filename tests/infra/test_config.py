@@ -75,6 +75,12 @@ def set_path(path: str, value: Any):
         ("runtime.authorizer", "jwt", "'cognito_jwt' or 'iam'"),
         ("runtime.environment_variables", {"1BAD": "x"}, "pattern"),
         ("runtime.environment_variables", {"OK": "x" * 2049}, "at most 2048"),
+        (
+            "runtime.environment_variables",
+            {"AGENT_PROTOCOL": "A2A"},
+            "AGENT_PROTOCOL comes from runtime.protocol: set that key instead",
+        ),
+        ("runtime.artifact", "zip", "'container' or 'code'"),
         ("runtime.network", {"mode": "VPC"}, "mode VPC needs subnet_ids and security_group_ids"),
         ("runtime.network", {"mode": "PUBLIC", "subnet_ids": ["subnet-0123abcd"]}, "only used"),
         ("runtime.network.subnet_ids", ["subnet-xyz"], "pattern"),

@@ -26,6 +26,10 @@ def test_dev_code_template_matches_snapshot(dev_code, snapshot) -> None:
     assert normalised(dev_code.json) == snapshot(extension_class=JSONSnapshotExtension)
 
 
+def test_dev_a2a_template_matches_snapshot(dev_a2a, snapshot) -> None:
+    assert normalised(dev_a2a.json) == snapshot(extension_class=JSONSnapshotExtension)
+
+
 def test_normalisation_hides_only_hashes() -> None:
     raw = {"Uri": "repo:" + "ab" * 32, "Name": "orders_agent_dev"}
     assert normalised(raw) == {"Uri": "repo:<HASH>", "Name": "orders_agent_dev"}

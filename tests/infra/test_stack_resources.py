@@ -279,6 +279,7 @@ def test_outputs(dev: Synthesized, prod: Synthesized) -> None:
         "InvokeUrl",
         "AuthMode",
         "Artifact",
+        "Protocol",
         "EcrRepositoryUri",
         "GatewayUrl",
         "GatewayArn",
@@ -298,3 +299,13 @@ def test_outputs(dev: Synthesized, prod: Synthesized) -> None:
     token_url = rendered(prod.json["Outputs"]["CognitoTokenUrl"]["Value"])
     assert token_url.endswith(".auth.us-east-1.amazoncognito.com/oauth2/token")
     assert "Secret" not in json.dumps(prod.json["Outputs"])
+
+
+def test_container_is_told_the_protocol_the_runtime_speaks(
+    each_env: Synthesized, dev_a2a: Synthesized
+) -> None:
+    for env, protocol in ((each_env, "HTTP"), (dev_a2a, "A2A")):
+        runtime = env.only("AWS::BedrockAgentCore::Runtime")["Properties"]
+        assert runtime["ProtocolConfiguration"] == protocol
+        assert runtime["EnvironmentVariables"]["AGENT_PROTOCOL"] == protocol
+        assert env.json["Outputs"]["Protocol"]["Value"] == protocol

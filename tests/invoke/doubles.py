@@ -30,9 +30,9 @@ SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id"
 
 
 @contextlib.contextmanager
-def serve(app) -> Iterator[str]:
+def serve(app, port: int | None = None) -> Iterator[str]:
     """Run an ASGI app with uvicorn in a thread; yields its base URL."""
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -74,6 +74,11 @@ class TokenEndpointDouble:
         return Starlette(routes=[Route("/oauth2/token", self.token, methods=["POST"])])
 
 
+# Where AgentCore sends /runtimes/<arn>/invocations inside the container, per protocol.
+CONTAINER_PATHS = {"HTTP": "/invocations", "AGUI": "/invocations", "A2A": "/", "MCP": "/mcp"}
+PASSED_HEADERS = ("content-type", "accept", "mcp-session-id", "mcp-protocol-version")
+
+
 @dataclass
 class RuntimeFrontDoorDouble:
     """Checks auth and the session header like AgentCore, then proxies to the agent container."""
@@ -82,6 +87,7 @@ class RuntimeFrontDoorDouble:
     tokens: TokenEndpointDouble | None
     fail_with: tuple[int, dict] | None = None
     delay_seconds: float = 0.0
+    protocol: str = "HTTP"
     seen_sessions: list[str] = field(default_factory=list)
     seen_content_types: list[str | None] = field(default_factory=list)
 
@@ -102,16 +108,19 @@ class RuntimeFrontDoorDouble:
         await asyncio.sleep(self.delay_seconds)
         body = await request.body()
         self.seen_content_types.append(request.headers.get("content-type"))
+        return await self._forward(
+            request.method, CONTAINER_PATHS[self.protocol], body, request, session
+        )
+
+    async def _forward(self, method: str, path: str, body: bytes, request: Request, session: str):
         forwarded = {
-            name: request.headers[name]
-            for name in ("content-type", "accept")
-            if name in request.headers
+            name: request.headers[name] for name in PASSED_HEADERS if name in request.headers
         }
         client = httpx.AsyncClient(timeout=60)
         upstream = await client.send(
             client.build_request(
-                "POST",
-                f"{self.agent_url}/invocations",
+                method,
+                f"{self.agent_url}{path}",
                 content=body,
                 headers={**forwarded, SESSION_HEADER: session},
             ),
@@ -126,15 +135,32 @@ class RuntimeFrontDoorDouble:
                 await upstream.aclose()
                 await client.aclose()
 
+        returned = {
+            name: upstream.headers[name] for name in ("mcp-session-id",) if name in upstream.headers
+        }
         return StreamingResponse(
             relay(),
             status_code=upstream.status_code,
             media_type=upstream.headers.get("content-type"),
-            headers={SESSION_HEADER: session},
+            headers={SESSION_HEADER: session, **returned},
         )
+
+    async def agent_card(self, request: Request) -> Response:
+        """GET .../invocations/.well-known/agent-card.json reaches the A2A container's card."""
+        async with httpx.AsyncClient() as client:
+            card = await client.get(f"{self.agent_url}/.well-known/agent-card.json")
+        return Response(card.content, card.status_code, media_type="application/json")
 
     def app(self, *, sigv4: bool = False):
         app = Starlette(
-            routes=[Route("/runtimes/{arn:path}/invocations", self.invocations, methods=["POST"])]
+            routes=[
+                Route(
+                    "/runtimes/{arn:path}/invocations/.well-known/agent-card.json",
+                    self.agent_card,
+                    methods=["GET"],
+                ),
+                Route("/runtimes/{arn:path}/invocations", self.invocations, methods=["POST"]),
+                Route("/runtimes/{arn:path}/invocations/", self.invocations, methods=["POST"]),
+            ]
         )
         return SigV4Verifier(app) if sigv4 else app

@@ -1,0 +1,157 @@
+"""The one conversation core behind every protocol: sessions, turns, health, errors, logs.
+
+Protocol adapters (HTTP and WebSocket, A2A, MCP, AG-UI) translate their wire format into
+``AgentCore.stream`` or ``AgentCore.ask`` and the frames back; none of them runs a turn itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .conversation import Conversation
+from .errors import InvocationError, from_exception
+from .gateway import Gateway
+from .health import Health
+from .log import log
+from .sessions import SessionStore
+from .settings import Settings
+
+SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+REQUEST_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
+
+Frame = dict[str, Any]
+
+
+def new_session_id() -> str:
+    """33+ characters, like the service's own session ids."""
+    return f"session-{uuid.uuid4()}"
+
+
+@dataclass
+class TurnResult:
+    """A finished turn, collected from its frames."""
+
+    response: str
+    stop_reason: str | None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+class AgentCore:
+    """Process-wide state and the turn runner every adapter shares."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.health = Health()
+        self.sessions = SessionStore(
+            max_sessions=settings.max_sessions, idle_seconds=settings.session_idle_seconds
+        )
+        self.gateway = Gateway(settings)
+        self.conversation = Conversation(settings, self.gateway)
+        self._warm_up: asyncio.Future[None] | None = None
+        self._turns: set[asyncio.Task[None]] = set()
+
+    def ping(self) -> dict[str, object]:
+        if self._warm_up is None:
+            # First ping means the server is listening: load the agent stack in the background.
+            self._warm_up = asyncio.ensure_future(asyncio.to_thread(self._warm))
+        return self.health.status()
+
+    def _warm(self) -> None:
+        try:
+            self.conversation.warm_up()
+        except Exception as error:  # reported again, per request, when a turn needs the model
+            log(40, "warm-up failed", error=type(error).__name__)
+
+    async def stream(self, session_id: str, prompt: str) -> AsyncIterator[Frame]:
+        """Frames of one turn: ``text``, ``tool_use``, ``tool_result``, then ``final``.
+
+        The turn runs in its own task holding the session lock and the busy flag, bounded in
+        time, for as long as it runs: also when the caller goes away, so history stays whole.
+        Raises ``InvocationError`` (already classified) when the turn fails.
+        """
+        session = self.sessions.get(session_id)
+        queue: asyncio.Queue[Frame | Exception | None] = asyncio.Queue()
+
+        async def produce() -> None:
+            try:
+                async with session.lock:
+                    with self.health.busy():
+                        async with asyncio.timeout(self.settings.invocation_timeout_seconds):
+                            async for frame in self.conversation.turn(session, prompt):
+                                queue.put_nowait(frame)
+            except Exception as error:
+                queue.put_nowait(error)
+            finally:
+                queue.put_nowait(None)
+
+        task = asyncio.create_task(produce())
+        self._turns.add(task)
+        task.add_done_callback(self._turns.discard)
+        while (item := await queue.get()) is not None:
+            if isinstance(item, Exception):
+                raise self.classify(item, session_id)
+            yield item
+
+    async def ask(self, session_id: str, prompt: str) -> TurnResult:
+        """Run a turn to its end; for adapters that answer in one piece."""
+        text: list[str] = []
+        result = TurnResult(response="", stop_reason=None)
+        async for frame in self.stream(session_id, prompt):
+            if frame["type"] == "tool_use":
+                result.tool_calls.append({"name": frame["name"], "input": frame["input"]})
+            elif frame["type"] == "text":
+                text.append(frame["text"])
+            elif frame["type"] == "final":
+                result.response = frame["response"]
+                result.stop_reason = frame["stop_reason"]
+        result.response = result.response or "".join(text).strip()
+        return result
+
+    def tools_status(self) -> dict[str, str]:
+        if self.gateway.configured:
+            return {"gateway": "connected"}
+        return {"gateway": "not_configured", "note": "no GATEWAY_ENDPOINT: answering without tools"}
+
+    @staticmethod
+    def classify(error: Exception, session_id: str, request_id: str = "") -> InvocationError:
+        """The caller's status and message; unexpected failures are logged with their trace."""
+        if not isinstance(error, InvocationError):
+            log(
+                40,
+                "invocation failed",
+                request_id=request_id,
+                session_id=session_id,
+                error=type(error).__name__,
+                exc_info=error,
+            )
+        return from_exception(error)
+
+    @staticmethod
+    def log_done(
+        protocol: str,
+        request_id: str,
+        session_id: str,
+        status: int,
+        started: float,
+        code: str | None,
+        **fields: Any,
+    ) -> None:
+        log(
+            20 if status < 500 else 40,
+            "invocation",
+            protocol=protocol,
+            request_id=request_id,
+            session_id=session_id,
+            status=status,
+            error_code=code,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            **fields,
+        )
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.gateway.close)
