@@ -97,6 +97,7 @@ class AgentRuntimeStack(Stack):
                     requirements=str(Path(agent_directory) / "requirements.lock"),
                     python=AgentPython.PYTHON_3_13,
                     exclude=CONTAINER_ONLY_FILES,
+                    bytecode=self.config.runtime.code_bytecode,
                 )
             }
         self.repository = self._repository()

@@ -72,6 +72,8 @@ class RuntimeConfig(_Model):
     description: Annotated[str, Field(min_length=1, max_length=1200)] | None = None
     protocol: Literal["HTTP", "MCP", "A2A", "AGUI"] = "HTTP"
     artifact: Literal["container", "code"] = "container"
+    # Ship .pyc files in the code zip (needs python3.13 on the deploying machine).
+    code_bytecode: bool = False
     idle_timeout_seconds: Annotated[int, LIFECYCLE_SECONDS] = 900
     max_lifetime_seconds: Annotated[int, LIFECYCLE_SECONDS] = 28800
     authorizer: Literal["cognito_jwt", "iam"] = "cognito_jwt"

@@ -253,3 +253,36 @@ def test_entry_point_file_must_exist(project: Path) -> None:
         AgentRuntimeValidationError, match=r"code.entry_point='app.py': is not a file in"
     ):
         synth(code=AgentRuntimeCode.from_directory(str(project), entry_point=["app.py"]))
+
+
+def test_precompiled_bytecode_is_deterministic_and_used(project: Path, tmp_path: Path) -> None:
+    """Compiled by a CPython of the target version (here the host's own, 3.11)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    compiled = spec(project, python=version, bytecode=True)
+    first = Bundler(tmp_path / "a").build(compiled)
+    assert first.read_bytes() == Bundler(tmp_path / "b").build(compiled).read_bytes()
+    names = zipfile.ZipFile(first).namelist()
+    tag = f"cpython-{version.replace('.', '')}"
+    assert f"tiny_agent/__pycache__/__main__.{tag}.pyc" in names
+    assert f"idna/__pycache__/core.{tag}.pyc" in names
+    assert first != Bundler(tmp_path / "a").build(spec(project, python=version))
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(first).extractall(unpacked)
+    unpacked.chmod(0o555)  # read-only, as deployed code may be: nothing to write, all precompiled
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "main.py"],
+        cwd=unpacked,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip() == "tiny agent up xn--bcher-kva.example"
+
+
+def test_bytecode_without_a_matching_interpreter_fails_in_one_line(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTCORE_BYTECODE_PYTHON", sys.executable)
+    with pytest.raises(
+        BundleError, match=r"^precompiled bytecode needs a CPython 3\.9 on this machine"
+    ):
+        Bundler(tmp_path / "cache").build(spec(project, python="3.9", bytecode=True))

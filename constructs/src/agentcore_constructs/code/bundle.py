@@ -38,6 +38,7 @@ FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 DEFAULT_EXCLUDES = ("__pycache__", "*.pyc", ".pytest_cache", ".DS_Store")
 ENTRY_SCRIPT = "main.py"
 CACHE_ENV = "AGENTCORE_BUNDLE_CACHE"
+BYTECODE_PYTHON_ENV = "AGENTCORE_BYTECODE_PYTHON"
 
 
 class BundleError(ValueError):
@@ -57,6 +58,7 @@ class BundleSpec:
     requirements: Path | None = None
     package: str | None = None
     exclude: tuple[str, ...] = ()
+    bytecode: bool = False
 
     def source_files(self) -> list[tuple[str, Path]]:
         """(name in the zip, file on disk), sorted, without excluded files."""
@@ -115,8 +117,14 @@ class Bundler:
             raise BundleError(f"{spec.source}: {ENTRY_SCRIPT} is generated; rename yours")
         requirements = spec.requirements.read_bytes() if spec.requirements else b""
         deps_key = _digest([FORMAT_VERSION, spec.python, *PLATFORMS], requirements)
+        compiler = _bytecode_compiler(spec.python) if spec.bytecode else None
         key = _digest(
-            [deps_key, spec.package or "", *(f"{n}:{_mode(p)}" for n, p in files)],
+            [
+                deps_key,
+                spec.package or "",
+                _interpreter_version(compiler) if compiler else "no-bytecode",
+                *(f"{n}:{_mode(p)}" for n, p in files),
+            ],
             b"".join(hashlib.sha256(p.read_bytes()).digest() for _, p in files),
         )
         target = self.cache_dir / "bundles" / f"{key}.zip"
@@ -127,6 +135,8 @@ class Bundler:
         entries += [(name, path.read_bytes(), _mode(path)) for name, path in files]
         if spec.package:
             entries.append((ENTRY_SCRIPT, entry_script(spec.package), 0o644))
+        if compiler:
+            entries += _compiled(compiler, entries)
         _write_zip(target, entries)
         return target
 
@@ -149,6 +159,65 @@ class Bundler:
             raise BundleError(_explain_pip_failure(result.stderr, spec))
         staging.rename(folder)
         return folder
+
+
+def _bytecode_compiler(python: str) -> str:
+    """A CPython of the target's minor version: bytecode is version-specific, not platform-
+    specific, so any OS's ``python3.X`` can compile for the aarch64 runtime."""
+    found = os.environ.get(BYTECODE_PYTHON_ENV) or shutil.which(f"python{python}")
+    if not found or _interpreter_version(found) != python:
+        raise BundleError(
+            f"precompiled bytecode needs a CPython {python} on this machine: install "
+            f"python{python} or set {BYTECODE_PYTHON_ENV}, or turn bytecode off"
+        )
+    return found
+
+
+def _interpreter_version(python: str) -> str:
+    result = subprocess.run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip()
+
+
+def _compiled(python: str, entries: list[tuple[str, bytes, int]]) -> list[tuple[str, bytes, int]]:
+    """``.pyc`` files for every module, hash-based and unchecked (PEP 552): no timestamps in
+    them, and the read-only code of a deployed bundle is never compared with its source."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        for name, data, _ in entries:
+            if name.endswith(".py"):
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                (root / name).write_bytes(data)
+        result = subprocess.run(
+            [
+                python,
+                "-m",
+                "compileall",
+                "-q",
+                "-j",
+                "1",
+                "--invalidation-mode",
+                "unchecked-hash",
+                "-s",
+                str(root),
+                "-p",
+                "",
+                str(root),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode not in (0, 1):  # 1: some module has a syntax error; keep source
+            raise BundleError(f"compiling bytecode failed: {result.stderr.strip()[-300:]}")
+        return [
+            (path.relative_to(root).as_posix(), path.read_bytes(), 0o644)
+            for path in sorted(root.rglob("*.pyc"))
+        ]
 
 
 def _digest(parts: Iterable[str], data: bytes) -> str:
