@@ -8,7 +8,7 @@ ENV ?= dev
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 STAMP := .make/installed
 
-.PHONY: install synth test test-fast lint format arm64-check lock bench bench-code clean
+.PHONY: install synth test test-fast lint format arm64-check lock bench bench-code bench-protocols clean
 
 install: $(STAMP)
 
@@ -54,6 +54,9 @@ bench: install
 
 bench-code: install
 	python benchmarks/code_artifact.py
+
+bench-protocols: install
+	python benchmarks/protocols.py
 
 clean:
 	rm -rf cdk.out .make
