@@ -54,6 +54,7 @@ class Conversation:
             system_prompt=self._settings.system_prompt,
             messages=[dict(m) for m in session.messages],
             callback_handler=None,
+            trace_attributes={"session.id": session.session_id},
             # Bounded so a throttled model answers 503 within seconds, not minutes.
             retry_strategy=ModelRetryStrategy(
                 max_attempts=self._settings.model_max_attempts,

@@ -13,11 +13,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import telemetry
 from .conversation import Conversation
 from .errors import InvocationError, from_exception
 from .gateway import Gateway
 from .health import Health
 from .log import log
+from .secrets import SecretStore
 from .sessions import SessionStore
 from .settings import Settings
 
@@ -52,16 +54,28 @@ class AgentCore:
         )
         self.gateway = Gateway(settings)
         self.conversation = Conversation(settings, self.gateway)
+        self.secrets = SecretStore(
+            dict(settings.secret_arns),
+            region=settings.region,
+            refresh_seconds=settings.secrets_refresh_seconds,
+        )
         self._warm_up: asyncio.Future[None] | None = None
         self._turns: set[asyncio.Task[None]] = set()
 
     def ping(self) -> dict[str, object]:
-        if self._warm_up is None:
-            # First ping means the server is listening: load the agent stack in the background.
-            self._warm_up = asyncio.ensure_future(asyncio.to_thread(self._warm))
+        self._start_warm_up()  # first ping: the server listens; load the rest in the background
         return self.health.status()
 
+    def _start_warm_up(self) -> asyncio.Future[None]:
+        if self._warm_up is None:
+            self._warm_up = asyncio.ensure_future(asyncio.to_thread(self._warm))
+        return self._warm_up
+
     def _warm(self) -> None:
+        try:
+            telemetry.configure(self.settings, self.secrets)
+        except Exception as error:  # traces are an aid; the agent answers without them
+            log(40, "traces not configured", error=type(error).__name__, exc_info=error)
         try:
             self.conversation.warm_up()
         except Exception as error:  # reported again, per request, when a turn needs the model
@@ -74,13 +88,19 @@ class AgentCore:
         time, for as long as it runs: also when the caller goes away, so history stays whole.
         Raises ``InvocationError`` (already classified) when the turn fails.
         """
+        for name in self.settings.required_secrets:
+            self.secrets.require(name)
+        await self._start_warm_up()  # traces are set up before the first turn's spans
         session = self.sessions.get(session_id)
         queue: asyncio.Queue[Frame | Exception | None] = asyncio.Queue()
 
         async def produce() -> None:
             try:
                 async with session.lock:
-                    with self.health.busy():
+                    with (
+                        self.health.busy(),
+                        telemetry.invocation_span(self.settings.protocol, session_id),
+                    ):
                         async with asyncio.timeout(self.settings.invocation_timeout_seconds):
                             async for frame in self.conversation.turn(session, prompt):
                                 queue.put_nowait(frame)
@@ -153,5 +173,12 @@ class AgentCore:
             **fields,
         )
 
+    def start(self) -> None:
+        """Background work that must not delay /ping: fetching secrets."""
+        self.secrets.start()
+
     async def close(self) -> None:
+        if self.settings.traces != "off":
+            await asyncio.to_thread(telemetry.flush)
+        await self.secrets.stop()
         await asyncio.to_thread(self.gateway.close)

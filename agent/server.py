@@ -85,6 +85,7 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not core.gateway.configured:
             log(30, "no GATEWAY_ENDPOINT configured: the agent answers without tools")
+        core.start()
         async with contextlib.AsyncExitStack() as stack:
             if inner is not None:  # the MCP app runs its session manager in its lifespan
                 await stack.enter_async_context(inner.router.lifespan_context(inner))

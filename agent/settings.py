@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlparse
 
 DEFAULT_MODEL_ID = "us.anthropic.claude-sonnet-4-6"
@@ -14,6 +14,7 @@ DEFAULT_SYSTEM_PROMPT = (
     "cannot be found."
 )
 GATEWAY_AUTH_MODES = ("sigv4", "none")
+TRACE_MODES = ("aws", "otlp", "off")
 # AgentCore's service contract: each protocol's default port (runtime-service-contract).
 PROTOCOL_PORTS = {"HTTP": 8080, "MCP": 8000, "A2A": 9000, "AGUI": 8080}
 
@@ -44,6 +45,15 @@ class Settings:
     shutdown_grace_seconds: float = 20.0
     model_max_attempts: int = 3
     model_retry_delay_seconds: int = 2
+    # Secrets Manager ARNs by the name the agent uses (SECRET_ARN_<NAME>), and which of them
+    # every invocation needs (AGENT_REQUIRED_SECRETS).
+    secret_arns: tuple[tuple[str, str], ...] = ()
+    required_secrets: tuple[str, ...] = ()
+    secrets_refresh_seconds: int = 300
+    traces: str = "off"
+    traces_capture_content: bool = False
+    traces_api_key_secret: str | None = None
+    traces_api_key_header: str = "x-api-key"
 
 
 def _int(
@@ -113,6 +123,42 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shutdown_grace_seconds=_int(environ, "SHUTDOWN_GRACE_SECONDS", 20, 0, 300, problems),
         model_max_attempts=_int(environ, "MODEL_MAX_ATTEMPTS", 3, 1, 10, problems),
         model_retry_delay_seconds=_int(environ, "MODEL_RETRY_DELAY_SECONDS", 2, 1, 60, problems),
+    )
+    secret_arns = tuple(
+        sorted(
+            (key.removeprefix("SECRET_ARN_"), value)
+            for key, value in environ.items()
+            if key.startswith("SECRET_ARN_") and value
+        )
+    )
+    required = tuple(
+        name.strip()
+        for name in environ.get("AGENT_REQUIRED_SECRETS", "").split(",")
+        if name.strip()
+    )
+    unknown = [name for name in required if name not in dict(secret_arns)]
+    if unknown:
+        problems.append(
+            f"AGENT_REQUIRED_SECRETS names {', '.join(unknown)} without SECRET_ARN_<NAME>: "
+            "give each required secret's ARN"
+        )
+    traces = environ.get("AGENT_TRACES", "off").lower()
+    if traces not in TRACE_MODES:
+        problems.append(f"AGENT_TRACES={traces!r}: use aws, otlp or off")
+    key_secret = environ.get("AGENT_TRACES_API_KEY_SECRET") or None
+    if key_secret is not None and key_secret not in dict(secret_arns):
+        problems.append(
+            f"AGENT_TRACES_API_KEY_SECRET={key_secret!r}: no SECRET_ARN_{key_secret} is set"
+        )
+    settings = replace(
+        settings,
+        traces=traces,
+        traces_capture_content=environ.get("AGENT_TRACES_CAPTURE_CONTENT", "").lower() == "true",
+        traces_api_key_secret=key_secret,
+        traces_api_key_header=environ.get("AGENT_TRACES_API_KEY_HEADER") or "x-api-key",
+        secret_arns=secret_arns,
+        required_secrets=required,
+        secrets_refresh_seconds=_int(environ, "SECRETS_REFRESH_SECONDS", 300, 5, 86_400, problems),
     )
     if problems:
         raise SettingsError("\n".join(problems))

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
@@ -21,7 +20,6 @@ from agentcore_constructs import (
     AgentRuntimeImage,
     ObservabilityOptions,
     RuntimeAuthorizer,
-    RuntimeNetwork,
     ServerProtocol,
 )
 from agentcore_constructs.order_status_gateway import OrderStatusGateway
@@ -30,8 +28,11 @@ from .acknowledgments import (
     acknowledge_machine_user_pool,
     acknowledge_runtime_findings,
 )
+from .agent_settings import agent_environment
 from .config import EnvironmentConfig
 from .log_retention import retention
+from .network import runtime_network
+from .secrets import runtime_secrets
 
 INVOKE_SCOPE = "invoke"
 # What the image build needs but the code zip does not carry (its dependencies come from the lock).
@@ -63,6 +64,7 @@ class AgentRuntimeStack(Stack):
         self.repository: ecr.Repository | None = None
         auth = self._cognito() if config.runtime.authorizer == "cognito_jwt" else None
         self.gateway_endpoint, self.gateway_arn = self._gateway()
+        network, self.endpoints = runtime_network(self, config)
         self.runtime = AgentRuntime(
             self,
             "AgentRuntime",
@@ -72,13 +74,10 @@ class AgentRuntimeStack(Stack):
             protocol=ServerProtocol(config.runtime.protocol),
             idle_session_timeout=Duration.seconds(config.runtime.idle_timeout_seconds),
             max_lifetime=Duration.seconds(config.runtime.max_lifetime_seconds),
-            network=self._network(),
+            network=network,
             authorizer=auth,
-            # The container serves what the runtime is configured for: one setting, two readers.
-            environment_variables={
-                **config.runtime.environment_variables,
-                "AGENT_PROTOCOL": config.runtime.protocol,
-            },
+            environment_variables=agent_environment(config),
+            secrets=runtime_secrets(self, config),
             model_ids=[config.model_id],
             gateway_endpoint=self.gateway_endpoint,
             gateway_arn=self.gateway_arn,
@@ -145,21 +144,6 @@ class AgentRuntimeStack(Stack):
             system_errors_threshold=settings.system_errors_threshold,
             throttles_threshold=settings.throttles_threshold,
             latency_p99_threshold=Duration.millis(settings.latency_p99_threshold_ms),
-        )
-
-    def _network(self) -> RuntimeNetwork:
-        network = self.config.runtime.network
-        if network.mode == "PUBLIC":
-            return RuntimeNetwork.public()
-        return RuntimeNetwork.vpc(
-            subnets=[
-                ec2.Subnet.from_subnet_id(self, f"Subnet{i}", subnet_id)
-                for i, subnet_id in enumerate(network.subnet_ids)
-            ],
-            security_groups=[
-                ec2.SecurityGroup.from_security_group_id(self, f"SecurityGroup{i}", group_id)
-                for i, group_id in enumerate(network.security_group_ids)
-            ],
         )
 
     def _cognito(self) -> RuntimeAuthorizer:

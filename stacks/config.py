@@ -49,7 +49,33 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+ENDPOINT_SERVICES = Literal[
+    "bedrock-runtime",
+    "bedrock-agentcore",
+    "bedrock-agentcore.gateway",
+    "logs",
+    "xray",
+    "secretsmanager",
+    "sts",
+    "ecr.api",
+    "ecr.dkr",
+]
+
+
+class CreatedVpcConfig(_Model):
+    """An isolated VPC the stack creates: one private subnet per AZ id, no NAT."""
+
+    cidr: Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")] = "10.40.0.0/16"
+    availability_zone_ids: list[Annotated[str, Field(pattern=r"^[a-z0-9]+-az\d+$")]] = Field(
+        min_length=2, max_length=6
+    )
+
+
 class NetworkConfig(_Model):
+    """PUBLIC; or VPC in one of three ways: subnets and security groups you manage (no
+    endpoints made), your VPC's subnets (the stack adds the security groups and endpoints),
+    or a VPC the stack creates (``create_vpc``)."""
+
     mode: Literal["PUBLIC", "VPC"] = "PUBLIC"
     subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
         default_factory=list, max_length=16
@@ -57,13 +83,71 @@ class NetworkConfig(_Model):
     security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(
         default_factory=list, max_length=16
     )
+    vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")] | None = None
+    route_table_ids: list[Annotated[str, Field(pattern=r"^rtb-[0-9a-f]{8,17}$")]] = Field(
+        default_factory=list, max_length=16
+    )
+    create_vpc: CreatedVpcConfig | None = None
+    reuse_endpoints: list[ENDPOINT_SERVICES] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _vpc_needs_placement(self) -> NetworkConfig:
-        if self.mode == "VPC" and not (self.subnet_ids and self.security_group_ids):
-            raise ValueError("mode VPC needs subnet_ids and security_group_ids (1 to 16 each)")
-        if self.mode == "PUBLIC" and (self.subnet_ids or self.security_group_ids):
-            raise ValueError("subnet_ids/security_group_ids are only used with mode VPC")
+    def _one_placement(self) -> NetworkConfig:
+        given = {
+            "subnet_ids": bool(self.subnet_ids),
+            "security_group_ids": bool(self.security_group_ids),
+            "vpc_id": self.vpc_id is not None,
+            "route_table_ids": bool(self.route_table_ids),
+            "create_vpc": self.create_vpc is not None,
+            "reuse_endpoints": bool(self.reuse_endpoints),
+        }
+        if self.mode == "PUBLIC":
+            if any(given.values()):
+                used = ", ".join(k for k, v in given.items() if v)
+                raise ValueError(f"{used}: only used with mode VPC")
+            return self
+        if self.create_vpc is not None:
+            if self.subnet_ids or self.security_group_ids or self.vpc_id or self.route_table_ids:
+                raise ValueError("create_vpc makes the subnets: drop subnet_ids/vpc_id/...")
+        elif self.vpc_id is not None:
+            if not self.subnet_ids or self.security_group_ids:
+                raise ValueError(
+                    "with vpc_id give subnet_ids (and route_table_ids for S3); the stack makes "
+                    "the security groups"
+                )
+        elif not (self.subnet_ids and self.security_group_ids):
+            raise ValueError(
+                "mode VPC needs create_vpc, or vpc_id + subnet_ids, or subnet_ids and "
+                "security_group_ids (1 to 16 each)"
+            )
+        elif self.reuse_endpoints:
+            raise ValueError("reuse_endpoints only applies when the stack makes endpoints")
+        return self
+
+    @property
+    def makes_endpoints(self) -> bool:
+        return self.mode == "VPC" and (self.create_vpc is not None or self.vpc_id is not None)
+
+
+SECRET_ARN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$"
+
+
+class SecretConfig(_Model):
+    """One secret the agent reads: an existing one (by name or full ARN) or one the stack
+    creates (its value is set afterwards, e.g. `aws secretsmanager put-secret-value`)."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$")] | None = None
+    arn: Annotated[str, Field(pattern=SECRET_ARN)] | None = None
+    create: bool = False
+    kms_key_arn: (
+        Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[\w-]+$")] | None
+    ) = None
+    # Invocations answer 503 while a required secret cannot be read.
+    required: bool = False
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> SecretConfig:
+        if (self.name is not None) + (self.arn is not None) + self.create != 1:
+            raise ValueError("give exactly one of name, arn or create: true")
         return self
 
 
@@ -82,6 +166,9 @@ class RuntimeConfig(_Model):
         Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")],
         Annotated[str, Field(max_length=2048)],
     ] = Field(default_factory=dict, max_length=40)
+    secrets: dict[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")], SecretConfig] = Field(
+        default_factory=dict, max_length=10
+    )
 
     @field_validator("environment_variables")
     @classmethod
@@ -133,6 +220,14 @@ class CognitoConfig(_Model):
 
 class ObservabilityConfig(_Model):
     enabled: bool = True
+    # aws: ADOT to CloudWatch/X-Ray, as AgentCore observability expects; otlp: any OTLP/HTTP
+    # endpoint (its API key from a secret); off: no spans.
+    traces: Literal["aws", "otlp", "off"] = "aws"
+    otlp_endpoint: Annotated[str, Field(pattern=r"^https?://[^\s]+$")] | None = None
+    otlp_api_key_secret: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")] | None = None
+    otlp_api_key_header: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")] = "x-api-key"
+    # Prompt, reply and tool text in spans: off unless you say so.
+    capture_content: bool = False
     log_retention_days: int = 30
     log_removal_policy: Literal["destroy", "retain"] = "destroy"
     alarm_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
@@ -161,6 +256,38 @@ class EnvironmentConfig(_Model):
     observability: ObservabilityConfig = ObservabilityConfig()
     tags: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _traces_settings(self) -> EnvironmentConfig:
+        obs = self.observability
+        if obs.traces == "otlp" and obs.otlp_endpoint is None:
+            raise ValueError(
+                "observability.otlp_endpoint: traces otlp needs observability.otlp_endpoint"
+            )
+        if obs.traces != "otlp" and (obs.otlp_endpoint or obs.otlp_api_key_secret):
+            raise ValueError(
+                "observability.traces: otlp_endpoint/otlp_api_key_secret are only used with "
+                "traces otlp"
+            )
+        key = obs.otlp_api_key_secret
+        if key is not None and key not in self.runtime.secrets:
+            raise ValueError(
+                f"observability.otlp_api_key_secret: {key!r} is not in runtime.secrets; add it"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _vpc_zones_supported(self) -> EnvironmentConfig:
+        created = self.runtime.network.create_vpc
+        if created is not None:
+            from agentcore_constructs.private_network import az_id_problems
+
+            problems = az_id_problems(self.region, created.availability_zone_ids)
+            if problems:
+                raise ValueError(
+                    "runtime.network.create_vpc.availability_zone_ids: " + "; ".join(problems)
+                )
+        return self
+
     @property
     def stack_name(self) -> str:
         return f"{self.project_name}-{self.name}"
@@ -170,9 +297,15 @@ class EnvironmentConfig(_Model):
         return f"agentcore-runtime-{self.name}"
 
 
+KEY_PATH = re.compile(r"^([a-z_]+(?:\.[a-z_]+)+): (.*)$", re.DOTALL)
+
+
 def _describe(error: Mapping[str, Any], prefix: str) -> str:
     path = ".".join([prefix, *(str(part) for part in error["loc"])])
     message = error["msg"].removeprefix("Value error, ")
+    located = KEY_PATH.match(message) if not error["loc"] else None
+    if located:  # a rule across keys names the key it is about
+        path, message = f"{prefix}.{located[1]}", located[2]
     if error["type"] == "extra_forbidden":
         message = "unknown key: remove it or check its spelling"
     elif error["type"] == "missing":

@@ -131,3 +131,26 @@ def running_mcp_server(tmp_dir: Path, *, sigv4: bool = False) -> Iterator[McpSer
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class MotoServer(ManagedProcess):
+    url: str = ""
+
+
+@contextlib.contextmanager
+def running_moto_server(tmp_dir: Path, **env: str) -> Iterator[MotoServer]:
+    """moto's server (a real wire-protocol fake of AWS services) on a free port."""
+    port = free_port()
+    server = MotoServer(
+        argv=[sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env=clean_env(**env),
+        probe_url=f"http://127.0.0.1:{port}/moto-api/data.json",
+        log_path=tmp_dir / f"moto-{port}.log",
+        url=f"http://127.0.0.1:{port}",
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -81,7 +81,20 @@ def set_path(path: str, value: Any):
             "AGENT_PROTOCOL comes from runtime.protocol: set that key instead",
         ),
         ("runtime.artifact", "zip", "'container' or 'code'"),
-        ("runtime.network", {"mode": "VPC"}, "mode VPC needs subnet_ids and security_group_ids"),
+        ("runtime.network", {"mode": "VPC"}, "mode VPC needs create_vpc, or vpc_id + subnet_ids"),
+        (
+            "runtime.network",
+            {"mode": "VPC", "vpc_id": "vpc-0123abcd", "security_group_ids": ["sg-0123abcd"]},
+            "with vpc_id give subnet_ids",
+        ),
+        (
+            "runtime.secrets",
+            {"KEY": {"name": "a", "create": True}},
+            "exactly one of name, arn or create",
+        ),
+        ("observability.traces", "otlp", "traces otlp needs observability.otlp_endpoint"),
+        ("observability.otlp_endpoint", "https://otel.example.com", "only used with traces otlp"),
+        ("observability.otlp_api_key_secret", "MISSING", "only used with traces otlp"),
         ("runtime.network", {"mode": "PUBLIC", "subnet_ids": ["subnet-0123abcd"]}, "only used"),
         ("runtime.network.subnet_ids", ["subnet-xyz"], "pattern"),
         ("gateway", {"endpoint": "http://gw.example.com/mcp", "arn": GOOD_ARN}, "https"),
@@ -141,3 +154,32 @@ def test_external_gateway_is_accepted() -> None:
         "dev", set_path("gateway", {"endpoint": "https://gw.example.com/mcp", "arn": GOOD_ARN})
     )
     assert config.gateway is not None and config.gateway.arn == GOOD_ARN
+
+
+@pytest.mark.parametrize(
+    ("zones", "region", "expected"),
+    [
+        (
+            ["use1-az1", "use1-az3"],
+            "us-east-1",
+            "use1-az3 is not an AgentCore VPC Availability Zone in us-east-1; "
+            "use use1-az1, use1-az2, use1-az4",
+        ),
+        (
+            ["use1-az1", "use1-az1"],
+            "us-east-1",
+            "give at least two different Availability Zone ids",
+        ),
+        (["usw2-az1", "usw2-az4"], "us-west-2", "use usw2-az1, usw2-az2, usw2-az3"),
+    ],
+)
+def test_a_created_vpc_must_use_the_runtimes_zones(zones, region, expected) -> None:
+    context = copy.deepcopy(CDK_CONTEXT)
+    env = context["environments"]["prod"]
+    env["region"] = region
+    env["runtime"]["network"] = {"mode": "VPC", "create_vpc": {"availability_zone_ids": zones}}
+    with pytest.raises(ConfigError) as raised:
+        load_environment(context, "prod")
+    (line,) = str(raised.value).splitlines()
+    assert line.startswith("environments.prod.runtime.network.create_vpc.availability_zone_ids: ")
+    assert expected in line and line.endswith("fix it in cdk.json")

@@ -204,8 +204,9 @@ def test_lifecycle_protocol_and_network_per_env(dev: Synthesized, prod: Synthesi
             "MaxLifetime": lifetime,
         }
         assert props["ProtocolConfiguration"] == "HTTP"
-        assert props["NetworkConfiguration"] == {"NetworkMode": "PUBLIC"}
         assert props["AgentRuntimeName"] == env.stack.config.runtime.name
+    assert dev.only(RUNTIME)["Properties"]["NetworkConfiguration"] == {"NetworkMode": "PUBLIC"}
+    assert prod.only(RUNTIME)["Properties"]["NetworkConfiguration"]["NetworkMode"] == "VPC"
 
 
 def test_runtime_environment_variables(each_env: Synthesized) -> None:

@@ -7,10 +7,11 @@ Every statement names the resources it is for; the few actions that cannot be sc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"
@@ -148,3 +149,33 @@ def gateway_invoke_statement(gateway_arn: str) -> iam.PolicyStatement:
     return iam.PolicyStatement(
         sid="GatewayInvoke", actions=["bedrock-agentcore:InvokeGateway"], resources=[gateway_arn]
     )
+
+
+def secret_read_statements(
+    scope: Construct, secrets: Iterable[secretsmanager.ISecret]
+) -> list[iam.PolicyStatement]:
+    """``GetSecretValue`` on exactly these secrets, and decrypt with their keys through
+    Secrets Manager only. A secret known by name has a random 6-character ARN suffix."""
+    secrets = list(secrets)
+    arns = [s.secret_full_arn or f"{s.secret_arn}-??????" for s in secrets]
+    statements = [
+        iam.PolicyStatement(
+            sid="ReadSecrets", actions=["secretsmanager:GetSecretValue"], resources=arns
+        )
+    ]
+    keys = [s.encryption_key.key_arn for s in secrets if s.encryption_key is not None]
+    if keys:
+        stack = Stack.of(scope)
+        statements.append(
+            iam.PolicyStatement(
+                sid="DecryptSecrets",
+                actions=["kms:Decrypt"],
+                resources=keys,
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": f"secretsmanager.{stack.region}.{stack.url_suffix}"
+                    }
+                },
+            )
+        )
+    return statements

@@ -10,6 +10,7 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from .authorizer import RuntimeAuthorizer
@@ -18,6 +19,7 @@ from .execution_role import (
     gateway_invoke_statement,
     model_invoke_statement,
     runtime_base_statements,
+    secret_read_statements,
     trust_principal,
 )
 from .image import AgentRuntimeImage, BoundImage
@@ -32,6 +34,7 @@ LIFECYCLE_MIN_SECONDS = 60
 LIFECYCLE_MAX_SECONDS = 28800  # microVM runtimes; only capacity-provider runtimes allow more
 MAX_ENV_VARS = 50
 REGION_VARIABLE = "AGENT_REGION"
+SECRET_ENV_PREFIX = "SECRET_ARN_"
 MAX_ENV_NAME_LENGTH = 128
 MAX_ENV_VALUE_LENGTH = 2048
 MAX_DESCRIPTION_LENGTH = 1200
@@ -81,6 +84,7 @@ class AgentRuntime(Construct):
         gateway_endpoint: str | None = None,
         gateway_arn: str | None = None,
         observability: ObservabilityOptions | None = None,
+        secrets: Mapping[str, secretsmanager.ISecret] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         observability = observability or ObservabilityOptions()
@@ -92,6 +96,10 @@ class AgentRuntime(Construct):
             env.setdefault("GATEWAY_ENDPOINT", gateway_endpoint)
         if len(model_ids) == 1:
             env.setdefault("MODEL_ID", model_ids[0])
+        secrets = dict(secrets or {})
+        for secret_name, secret in secrets.items():
+            # Only the ARN: environment variables show in the console, values never go there.
+            env[f"{SECRET_ENV_PREFIX}{secret_name}"] = secret.secret_arn
         # AWS_* variables belong to the platform; the agent prefers AWS_REGION when it is set.
         env.setdefault(REGION_VARIABLE, Stack.of(self).region)
 
@@ -134,6 +142,9 @@ class AgentRuntime(Construct):
             self._policy.add_statements(model_invoke_statement(self, model_ids))
         if gateway_arn is not None:
             self._policy.add_statements(gateway_invoke_statement(gateway_arn))
+        if secrets:
+            for statement in secret_read_statements(self, secrets.values()):
+                self._policy.add_statements(statement)
 
         self.cfn_runtime = agentcore.CfnRuntime(
             self,

@@ -1,0 +1,231 @@
+"""A runtime in private subnets with no NAT and no internet route: VPC endpoints for what it
+reaches, security groups that allow only that, and (optionally) the isolated VPC itself.
+
+AgentCore runs VPC-mode runtimes only in some Availability Zones, named by AZ *id* (AZ names
+map to ids differently in every account), so a created VPC places its subnets by AZ id.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from aws_cdk import Fn, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from .network import RuntimeNetwork
+
+HTTPS = 443
+
+# "Supported Availability Zones" for VPC mode, AgentCore developer guide (agentcore-vpc).
+SUPPORTED_AZ_IDS: dict[str, tuple[str, ...]] = {
+    "us-east-1": ("use1-az1", "use1-az2", "use1-az4"),
+    "us-east-2": ("use2-az1", "use2-az2", "use2-az3"),
+    "us-west-2": ("usw2-az1", "usw2-az2", "usw2-az3"),
+    "ap-southeast-2": ("apse2-az1", "apse2-az2", "apse2-az3"),
+    "ap-south-1": ("aps1-az1", "aps1-az2", "aps1-az3"),
+    "ap-southeast-1": ("apse1-az1", "apse1-az2", "apse1-az3"),
+    "ap-northeast-1": ("apne1-az1", "apne1-az2", "apne1-az4"),
+    "eu-west-1": ("euw1-az1", "euw1-az2", "euw1-az3"),
+    "eu-central-1": ("euc1-az1", "euc1-az2", "euc1-az3"),
+}
+
+
+class EndpointService(enum.Enum):
+    """Interface endpoint services a runtime may reach (``com.amazonaws.<region>.<value>``)."""
+
+    BEDROCK_RUNTIME = "bedrock-runtime"  # the model
+    AGENTCORE = "bedrock-agentcore"  # data plane: identity tokens, memory, invoke
+    AGENTCORE_GATEWAY = "bedrock-agentcore.gateway"  # the MCP tool gateway
+    LOGS = "logs"
+    XRAY = "xray"
+    SECRETS_MANAGER = "secretsmanager"
+    STS = "sts"
+    ECR_API = "ecr.api"
+    ECR_DOCKER = "ecr.dkr"
+
+    @property
+    def accepts_oauth_callers(self) -> bool:
+        """AgentCore endpoints also carry bearer-token (OAuth) calls, which have no IAM
+        principal: their policy must name ``*`` ("VPC interface endpoints", AgentCore guide)."""
+        return self in (EndpointService.AGENTCORE, EndpointService.AGENTCORE_GATEWAY)
+
+
+def az_id_problems(region: str | None, az_ids: Sequence[str]) -> list[str]:
+    """Why these AZ ids cannot hold a VPC-mode runtime, if they cannot."""
+    supported = SUPPORTED_AZ_IDS.get(region or "")
+    if supported is None:
+        known = ", ".join(sorted(SUPPORTED_AZ_IDS))
+        return [f"region {region!r} has no known AgentCore VPC Availability Zones (known: {known})"]
+    problems = [
+        f"{az} is not an AgentCore VPC Availability Zone in {region}; use {', '.join(supported)}"
+        for az in az_ids
+        if az not in supported
+    ]
+    if len(set(az_ids)) < 2:
+        problems.append("give at least two different Availability Zone ids")
+    return problems
+
+
+class IsolatedVpc(Construct):
+    """A VPC with one private isolated subnet per AZ id: no internet gateway, no NAT.
+
+    Built from L1 resources because subnets are placed by AZ id, which the L2 ``Vpc`` does not
+    offer; ``vpc`` is the usual ``IVpc`` for everything that takes one.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        az_ids: Sequence[str],
+        cidr: str = "10.40.0.0/16",
+        flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        cfn_vpc = ec2.CfnVPC(
+            self, "Vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True
+        )
+        subnet_ids, route_table_ids = [], []
+        for index, az_id in enumerate(az_ids):
+            subnet = ec2.CfnSubnet(
+                self,
+                f"Subnet{index + 1}",
+                vpc_id=cfn_vpc.ref,
+                availability_zone_id=az_id,
+                cidr_block=Fn.select(index, Fn.cidr(cidr, len(az_ids), "12")),
+                map_public_ip_on_launch=False,
+            )
+            table = ec2.CfnRouteTable(self, f"RouteTable{index + 1}", vpc_id=cfn_vpc.ref)
+            ec2.CfnSubnetRouteTableAssociation(
+                self, f"Association{index + 1}", subnet_id=subnet.ref, route_table_id=table.ref
+            )
+            subnet_ids.append(subnet.ref)
+            route_table_ids.append(table.ref)
+        self.subnets = [
+            ec2.Subnet.from_subnet_attributes(
+                self,
+                f"Isolated{index + 1}",
+                subnet_id=subnet_id,
+                route_table_id=table_id,
+                availability_zone=az_id,
+            )
+            for index, (subnet_id, table_id, az_id) in enumerate(
+                zip(subnet_ids, route_table_ids, az_ids, strict=True)
+            )
+        ]
+        self.vpc = ec2.Vpc.from_vpc_attributes(
+            self,
+            "Imported",
+            vpc_id=cfn_vpc.ref,
+            vpc_cidr_block=cidr,
+            availability_zones=list(az_ids),
+            isolated_subnet_ids=subnet_ids,
+            isolated_subnet_route_table_ids=route_table_ids,
+        )
+        flow_logs = logs.LogGroup(
+            self, "FlowLogs", retention=flow_log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        ec2.FlowLog(
+            self,
+            "FlowLog",
+            resource_type=ec2.FlowLogResourceType.from_vpc(self.vpc),
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs),
+        )
+
+
+class PrivateEndpoints(Construct):
+    """Endpoints for ``services`` in ``subnets``, and the security group the runtime uses.
+
+    The runtime's group may reach the endpoints on 443 and nothing else; the endpoints' group
+    accepts 443 from the runtime's group only. Private DNS is on, so the SDKs' default
+    hostnames resolve to the endpoints. ``reuse`` skips services the VPC already has an
+    endpoint for (their security groups must then admit the runtime's group).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        subnets: Sequence[ec2.ISubnet],
+        services: Sequence[EndpointService],
+        route_table_ids: Sequence[str] = (),
+        reuse: Sequence[EndpointService] = (),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.runtime_security_group = ec2.SecurityGroup(
+            self,
+            "RuntimeSecurityGroup",
+            vpc=vpc,
+            allow_all_outbound=False,
+            description="AgentCore runtime: HTTPS to its VPC endpoints only",
+        )
+        self.endpoint_security_group = ec2.SecurityGroup(
+            self,
+            "EndpointSecurityGroup",
+            vpc=vpc,
+            allow_all_outbound=False,
+            description="VPC endpoints: HTTPS from the AgentCore runtime only",
+        )
+        self.endpoint_security_group.add_ingress_rule(
+            self.runtime_security_group, ec2.Port.tcp(HTTPS), "HTTPS from the runtime"
+        )
+        self.runtime_security_group.add_egress_rule(
+            self.endpoint_security_group, ec2.Port.tcp(HTTPS), "HTTPS to the VPC endpoints"
+        )
+        self.interface_endpoints: dict[EndpointService, ec2.InterfaceVpcEndpoint] = {}
+        for service in dict.fromkeys(services):
+            if service in reuse:
+                continue
+            endpoint = ec2.InterfaceVpcEndpoint(
+                self,
+                service.name.title().replace("_", ""),
+                vpc=vpc,
+                service=ec2.InterfaceVpcEndpointAwsService(service.value),
+                subnets=ec2.SubnetSelection(subnets=list(subnets)),
+                security_groups=[self.endpoint_security_group],
+                private_dns_enabled=True,
+                open=False,
+            )
+            endpoint.add_to_policy(_endpoint_statement(self, service))
+            self.interface_endpoints[service] = endpoint
+        # Images and code are fetched from S3 at start: new VPC-mode runtimes get no
+        # service-managed S3 path (CreateAgentRuntime VpcConfig, May 2026), so give them one.
+        self.s3_endpoint = (
+            ec2.CfnVPCEndpoint(
+                self,
+                "S3Gateway",
+                vpc_id=vpc.vpc_id,
+                service_name=f"com.amazonaws.{Stack.of(self).region}.s3",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=list(route_table_ids),
+            )
+            if route_table_ids
+            else None
+        )
+        self.network = RuntimeNetwork.vpc(
+            subnets=list(subnets), security_groups=[self.runtime_security_group]
+        )
+
+
+def _endpoint_statement(scope: Construct, service: EndpointService) -> iam.PolicyStatement:
+    """This account's principals only; AgentCore endpoints: this account's resources, any caller."""
+    stack = Stack.of(scope)
+    if service.accepts_oauth_callers:
+        return iam.PolicyStatement(
+            principals=[iam.AnyPrincipal()],
+            actions=["bedrock-agentcore:*"],
+            resources=[f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:*"],
+        )
+    return iam.PolicyStatement(
+        principals=[iam.AnyPrincipal()],
+        actions=["*"],
+        resources=["*"],
+        conditions={"StringEquals": {"aws:PrincipalAccount": stack.account}},
+    )
