@@ -8,7 +8,7 @@ ENV ?= dev
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 STAMP := .make/installed
 
-.PHONY: install synth test test-fast lint format arm64-check lock bench bench-code bench-protocols clean
+.PHONY: install synth test test-fast lint format arm64-check lock bench bench-code bench-protocols bench-traces clean
 
 install: $(STAMP)
 
@@ -57,6 +57,9 @@ bench-code: install
 
 bench-protocols: install
 	python benchmarks/protocols.py
+
+bench-traces: install
+	python benchmarks/traces.py
 
 clean:
 	rm -rf cdk.out .make
