@@ -32,6 +32,7 @@ from starlette.routing import BaseRoute
 
 from .core import SESSION_HEADER, AgentCore
 from .errors import InvocationError
+from .identity import actor_id
 
 AGENT_VERSION = "1.0.0"
 
@@ -100,7 +101,7 @@ class CoreExecutor(AgentExecutor):
         await updater.start_work()
         answer_id, streamed, tool_calls = str(uuid.uuid4()), False, []
         try:
-            async for frame in self.core.stream(session_id, prompt):
+            async for frame in self.core.stream(session_id, prompt, actor_id(headers)):
                 if frame["type"] == "tool_use":
                     tool_calls.append({"name": frame["name"], "input": frame["input"]})
                     await updater.update_status(TaskState.working, say(f"Using {frame['name']}"))

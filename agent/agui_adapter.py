@@ -36,6 +36,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .core import REQUEST_HEADER, SESSION_HEADER, AgentCore
 from .errors import InvocationError
+from .identity import actor_id
 from .payload import check_content_type
 
 ENCODER = EventEncoder()
@@ -63,12 +64,14 @@ def parse_run_input(body: bytes) -> tuple[RunAgentInput, str]:
     raise InvocationError(400, "missing_prompt", "The run needs a user message with text.")
 
 
-async def run_events(core: AgentCore, run: RunAgentInput, prompt: str, session_id: str):
+async def run_events(
+    core: AgentCore, run: RunAgentInput, prompt: str, session_id: str, actor: str = "default"
+):
     """The turn's frames as AG-UI events, from RUN_STARTED to RUN_FINISHED or RUN_ERROR."""
     yield RunStartedEvent(thread_id=run.thread_id, run_id=run.run_id)
     open_message: str | None = None
     try:
-        async for frame in core.stream(session_id, prompt):
+        async for frame in core.stream(session_id, prompt, actor):
             if frame["type"] == "text":
                 if open_message is None:
                     open_message = str(uuid.uuid4())
@@ -122,7 +125,8 @@ class AguiContract:
         async def encoded() -> AsyncIterator[str]:
             code = None
             try:
-                async for event in run_events(self.core, run, prompt, session_id):
+                actor = actor_id(request.headers)
+                async for event in run_events(self.core, run, prompt, session_id, actor):
                     code = getattr(event, "code", code)
                     yield ENCODER.encode(event)
             finally:
@@ -144,7 +148,8 @@ class AguiContract:
             raw = message.get("bytes") or (message.get("text") or "").encode()
             run, prompt = parse_run_input(raw)
             session_id = self._session(websocket.headers, run)
-            async for event in run_events(self.core, run, prompt, session_id):
+            actor = actor_id(websocket.headers)
+            async for event in run_events(self.core, run, prompt, session_id, actor):
                 await websocket.send_text(_json(event))
             await websocket.close()
         except InvocationError as error:

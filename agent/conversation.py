@@ -7,7 +7,7 @@ gateway's current tools (after a reconnect, too) and a failed turn leaves the hi
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from .errors import GatewayFailedError
@@ -41,8 +41,11 @@ class Conversation:
         if self._model is None:
             self._model = build_model(self._settings)
 
-    async def turn(self, session: Session, prompt: str) -> AsyncIterator[dict[str, Any]]:
-        """Stream one turn; the caller holds ``session.lock``."""
+    async def turn(
+        self, session: Session, prompt: str, context: Sequence[str] = ()
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Stream one turn; the caller holds ``session.lock``. ``context``: what long-term
+        memory knows about this user, added to the system prompt."""
         from strands import Agent, ModelRetryStrategy
 
         tools = await self._gateway.tools()
@@ -51,7 +54,7 @@ class Conversation:
         agent = Agent(
             model=self._model,
             tools=tools,
-            system_prompt=self._settings.system_prompt,
+            system_prompt=_with_context(self._settings.system_prompt, context),
             messages=[dict(m) for m in session.messages],
             callback_handler=None,
             trace_attributes={"session.id": session.session_id},
@@ -79,6 +82,13 @@ class Conversation:
                     "response": str(result).strip(),
                     "stop_reason": str(result.stop_reason),
                 }
+
+
+def _with_context(system_prompt: str, context: Sequence[str]) -> str:
+    if not context:
+        return system_prompt
+    known = "\n".join(f"- {item}" for item in context)
+    return f"{system_prompt}\n\nWhat earlier conversations tell you about this customer:\n{known}"
 
 
 def _frames(event: dict[str, Any]) -> list[dict[str, Any]]:

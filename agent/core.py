@@ -19,8 +19,10 @@ from .errors import InvocationError, from_exception
 from .gateway import Gateway
 from .health import Health
 from .log import log
+from .memory import MemoryStore, PendingTurn, messages_json
+from .memory import now as memory_now
 from .secrets import SecretStore
-from .sessions import SessionStore
+from .sessions import Session, SessionStore
 from .settings import Settings
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
@@ -54,6 +56,16 @@ class AgentCore:
         )
         self.gateway = Gateway(settings)
         self.conversation = Conversation(settings, self.gateway)
+        self.memory = (
+            MemoryStore(
+                settings.memory_id,
+                region=settings.region,
+                timeout_seconds=settings.memory_timeout_seconds,
+                namespaces=settings.memory_namespaces,
+            )
+            if settings.memory_id
+            else None
+        )
         self.secrets = SecretStore(
             dict(settings.secret_arns),
             region=settings.region,
@@ -81,7 +93,9 @@ class AgentCore:
         except Exception as error:  # reported again, per request, when a turn needs the model
             log(40, "warm-up failed", error=type(error).__name__)
 
-    async def stream(self, session_id: str, prompt: str) -> AsyncIterator[Frame]:
+    async def stream(
+        self, session_id: str, prompt: str, actor_id: str = "default"
+    ) -> AsyncIterator[Frame]:
         """Frames of one turn: ``text``, ``tool_use``, ``tool_result``, then ``final``.
 
         The turn runs in its own task holding the session lock and the busy flag, bounded in
@@ -91,7 +105,7 @@ class AgentCore:
         for name in self.settings.required_secrets:
             self.secrets.require(name)
         await self._start_warm_up()  # traces are set up before the first turn's spans
-        session = self.sessions.get(session_id)
+        session = self.sessions.get(session_id, actor_id)
         queue: asyncio.Queue[Frame | Exception | None] = asyncio.Queue()
 
         async def produce() -> None:
@@ -102,8 +116,7 @@ class AgentCore:
                         telemetry.invocation_span(self.settings.protocol, session_id),
                     ):
                         async with asyncio.timeout(self.settings.invocation_timeout_seconds):
-                            async for frame in self.conversation.turn(session, prompt):
-                                queue.put_nowait(frame)
+                            await self._run(session, prompt, queue)
             except Exception as error:
                 queue.put_nowait(error)
             finally:
@@ -117,11 +130,36 @@ class AgentCore:
                 raise self.classify(item, session_id)
             yield item
 
-    async def ask(self, session_id: str, prompt: str) -> TurnResult:
+    async def _run(self, session: Session, prompt: str, queue: asyncio.Queue) -> None:
+        """One turn with the session's history (from Memory, the first time) and its saving."""
+        memory = self.memory
+        if memory is not None and not session.loaded:
+            session.messages = await memory.load(session.actor_id, session.session_id)
+            session.loaded = True
+        context = (
+            await memory.relevant(session.actor_id, session.session_id, prompt) if memory else []
+        )
+        before, reply = len(session.messages), ""
+        async for frame in self.conversation.turn(session, prompt, context=context):
+            reply = frame.get("response", reply) if frame["type"] == "final" else reply
+            queue.put_nowait(frame)
+        if memory is not None:
+            memory.save(
+                PendingTurn(
+                    session.actor_id,
+                    session.session_id,
+                    memory_now(),
+                    messages_json(session.messages[before:]),
+                    prompt,
+                    reply,
+                )
+            )
+
+    async def ask(self, session_id: str, prompt: str, actor_id: str = "default") -> TurnResult:
         """Run a turn to its end; for adapters that answer in one piece."""
         text: list[str] = []
         result = TurnResult(response="", stop_reason=None)
-        async for frame in self.stream(session_id, prompt):
+        async for frame in self.stream(session_id, prompt, actor_id):
             if frame["type"] == "tool_use":
                 result.tool_calls.append({"name": frame["name"], "input": frame["input"]})
             elif frame["type"] == "text":
@@ -178,6 +216,8 @@ class AgentCore:
         self.secrets.start()
 
     async def close(self) -> None:
+        if self.memory is not None:
+            await self.memory.flush(self.settings.shutdown_grace_seconds)
         if self.settings.traces != "off":
             await asyncio.to_thread(telemetry.flush)
         await self.secrets.stop()

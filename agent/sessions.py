@@ -15,9 +15,12 @@ class Session:
     """One conversation. The lock serialises its turns: a Strands Agent is not reentrant."""
 
     session_id: str
+    actor_id: str = "default"
     messages: list[Any] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = 0.0
+    # False until the history is loaded from AgentCore Memory (when memory is configured).
+    loaded: bool = False
 
 
 class SessionStore:
@@ -30,7 +33,7 @@ class SessionStore:
         idle_seconds: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._sessions: OrderedDict[tuple[str, str], Session] = OrderedDict()
         self._max_sessions = max_sessions
         self._idle_seconds = idle_seconds
         self._clock = clock
@@ -38,25 +41,27 @@ class SessionStore:
     def __len__(self) -> int:
         return len(self._sessions)
 
-    def get(self, session_id: str) -> Session:
+    def get(self, session_id: str, actor_id: str = "default") -> Session:
+        """One conversation per actor and session id: two actors never share one."""
         now = self._clock()
         self._evict_idle(now)
-        session = self._sessions.get(session_id)
+        key = (actor_id, session_id)
+        session = self._sessions.get(key)
         if session is None:
             self._make_room()
-            session = self._sessions[session_id] = Session(session_id)
-        self._sessions.move_to_end(session_id)
+            session = self._sessions[key] = Session(session_id, actor_id)
+        self._sessions.move_to_end(key)
         session.last_used = now
         return session
 
     def _evict_idle(self, now: float) -> None:
-        for session_id, session in list(self._sessions.items()):
+        for key, session in list(self._sessions.items()):
             if now - session.last_used > self._idle_seconds and not session.lock.locked():
-                del self._sessions[session_id]
+                del self._sessions[key]
 
     def _make_room(self) -> None:
-        for session_id, session in list(self._sessions.items()):
+        for key, session in list(self._sessions.items()):
             if len(self._sessions) < self._max_sessions:
                 return
             if not session.lock.locked():
-                del self._sessions[session_id]
+                del self._sessions[key]

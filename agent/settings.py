@@ -50,6 +50,10 @@ class Settings:
     secret_arns: tuple[tuple[str, str], ...] = ()
     required_secrets: tuple[str, ...] = ()
     secrets_refresh_seconds: int = 300
+    # AgentCore Memory: set by the stack when memory is on; without it, history is in-process.
+    memory_id: str | None = None
+    memory_namespaces: tuple[str, ...] = ()
+    memory_timeout_seconds: int = 5
     traces: str = "off"
     traces_capture_content: bool = False
     traces_api_key_secret: str | None = None
@@ -150,8 +154,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         problems.append(
             f"AGENT_TRACES_API_KEY_SECRET={key_secret!r}: no SECRET_ARN_{key_secret} is set"
         )
+    namespaces = tuple(n for n in environ.get("MEMORY_NAMESPACES", "").split(",") if n.strip())
     settings = replace(
         settings,
+        memory_id=environ.get("MEMORY_ID") or None,
+        memory_namespaces=namespaces,
+        memory_timeout_seconds=_int(environ, "MEMORY_TIMEOUT_SECONDS", 5, 1, 60, problems),
         traces=traces,
         traces_capture_content=environ.get("AGENT_TRACES_CAPTURE_CONTENT", "").lower() == "true",
         traces_api_key_secret=key_secret,
