@@ -14,10 +14,12 @@ from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
 from agentcore_constructs import (
+    AgentMemory,
     AgentPython,
     AgentRuntime,
     AgentRuntimeCode,
     AgentRuntimeImage,
+    MemoryStrategy,
     ObservabilityOptions,
     RuntimeAuthorizer,
     ServerProtocol,
@@ -65,6 +67,7 @@ class AgentRuntimeStack(Stack):
         auth = self._cognito() if config.runtime.authorizer == "cognito_jwt" else None
         self.gateway_endpoint, self.gateway_arn = self._gateway()
         network, self.endpoints = runtime_network(self, config)
+        self.memory = self._memory()
         self.runtime = AgentRuntime(
             self,
             "AgentRuntime",
@@ -78,6 +81,9 @@ class AgentRuntimeStack(Stack):
             authorizer=auth,
             environment_variables=agent_environment(config),
             secrets=runtime_secrets(self, config),
+            memory=self.memory,
+            # The verified JWT reaches the agent, whose subject names the memory's actor.
+            request_header_allowlist=["Authorization"] if auth and self.memory else [],
             model_ids=[config.model_id],
             gateway_endpoint=self.gateway_endpoint,
             gateway_arn=self.gateway_arn,
@@ -133,6 +139,25 @@ class AgentRuntimeStack(Stack):
             removal_policy=REMOVAL[self.config.observability.log_removal_policy],
         )
         return self.demo_gateway.gateway_url, self.demo_gateway.gateway_arn
+
+    def _memory(self) -> AgentMemory | None:
+        settings = self.config.memory
+        if not settings.enabled:
+            return None
+        strategies = {
+            "semantic": MemoryStrategy.semantic,
+            "summary": MemoryStrategy.summary,
+            "user_preference": MemoryStrategy.user_preference,
+            "episodic": MemoryStrategy.episodic,
+        }
+        return AgentMemory(
+            self,
+            "Memory",
+            memory_name=f"{self.config.runtime.name}_memory"[:48],
+            event_expiry=Duration.days(settings.event_expiry_days),
+            strategies=[strategies[name]() for name in settings.strategies],
+            description=f"Conversations of the order-support agent ({self.config.name})",
+        )
 
     def _observability(self) -> ObservabilityOptions:
         settings = self.config.observability
@@ -214,6 +239,8 @@ class AgentRuntimeStack(Stack):
         }
         if self.repository is not None:
             outputs["EcrRepositoryUri"] = self.repository.repository_uri
+        if self.memory is not None:
+            outputs["MemoryId"] = self.memory.memory_id
         if auth_mode == "jwt":
             outputs |= {
                 "CognitoTokenUrl": f"{self.user_pool_domain.base_url()}/oauth2/token",

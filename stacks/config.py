@@ -243,6 +243,23 @@ class ObservabilityConfig(_Model):
         return value
 
 
+class MemoryConfig(_Model):
+    """AgentCore Memory: conversations survive the microVM; strategies add long-term records."""
+
+    enabled: bool = False
+    event_expiry_days: Annotated[int, Field(ge=7, le=365)] = 30
+    strategies: list[Literal["semantic", "summary", "user_preference", "episodic"]] = Field(
+        default_factory=list, max_length=4
+    )
+
+    @field_validator("strategies")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("list each strategy once")
+        return value
+
+
 class EnvironmentConfig(_Model):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,15}$")]
     account: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
@@ -254,6 +271,7 @@ class EnvironmentConfig(_Model):
     ecr: EcrConfig = EcrConfig()
     cognito: CognitoConfig = CognitoConfig()
     observability: ObservabilityConfig = ObservabilityConfig()
+    memory: MemoryConfig = MemoryConfig()
     tags: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -285,3 +285,15 @@ def test_gateway_role_invokes_its_tool_only(env: Env) -> None:
     assert not env.role_may(
         role, "lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:other"
     )
+
+
+def test_runtime_role_uses_its_memory_only(env: Env) -> None:
+    role = env.stack.runtime.role
+    memory = env.t.attribute(env.id_of(env.stack.memory.cfn_memory), "MemoryArn")
+    other = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:memory/other_memory-AbCdEf1234"
+    for action in ("bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents"):
+        assert env.role_may(role, action, memory), action
+        assert not env.role_may(role, action, other), action
+    retrieves = env.role_may(role, "bedrock-agentcore:RetrieveMemoryRecords", memory)
+    assert retrieves is bool(env.stack.config.memory.strategies), "records only with strategies"
+    assert not env.role_may(role, "bedrock-agentcore:DeleteEvent", memory)

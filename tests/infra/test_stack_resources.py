@@ -176,6 +176,23 @@ def test_each_execution_statement_is_scoped(each_env: Synthesized) -> None:
                 "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-6",
             ],
         ),
+        "MemoryEvents": (
+            [
+                "bedrock-agentcore:CreateEvent",
+                "bedrock-agentcore:GetEvent",
+                "bedrock-agentcore:ListEvents",
+                *(
+                    [
+                        "bedrock-agentcore:GetMemoryRecord",
+                        "bedrock-agentcore:ListMemoryRecords",
+                        "bedrock-agentcore:RetrieveMemoryRecords",
+                    ]
+                    if stack.config.memory.strategies
+                    else []
+                ),
+            ],
+            [f'{{"Fn::GetAtt": ["{stack.get_logical_id(stack.memory.cfn_memory)}", "MemoryArn"]}}'],
+        ),
     }
     assert set(sids) == set(expected), "no statement beyond the expected ones"
     for sid, (actions, resources) in expected.items():
@@ -281,6 +298,7 @@ def test_outputs(dev: Synthesized, prod: Synthesized) -> None:
         "AuthMode",
         "Artifact",
         "Protocol",
+        "MemoryId",
         "EcrRepositoryUri",
         "GatewayUrl",
         "GatewayArn",
@@ -310,3 +328,32 @@ def test_container_is_told_the_protocol_the_runtime_speaks(
         assert runtime["ProtocolConfiguration"] == protocol
         assert runtime["EnvironmentVariables"]["AGENT_PROTOCOL"] == protocol
         assert env.json["Outputs"]["Protocol"]["Value"] == protocol
+
+
+def test_memory_per_environment(dev: Synthesized, prod: Synthesized) -> None:
+    for env, days, kinds in (
+        (dev, 30, []),
+        (prod, 90, ["SummaryMemoryStrategy", "UserPreferenceMemoryStrategy"]),
+    ):
+        memory = env.only("AWS::BedrockAgentCore::Memory")["Properties"]
+        assert memory["EventExpiryDuration"] == days
+        assert memory["Name"] == f"{env.stack.config.runtime.name}_memory"
+        strategies = memory.get("MemoryStrategies", [])
+        assert [next(iter(s)) for s in strategies] == kinds
+        for strategy in strategies:
+            (template,) = next(iter(strategy.values()))["NamespaceTemplates"]
+            assert "{actorId}" in template, "records are per user"
+        runtime = env.only(RUNTIME)["Properties"]
+        memory_id = env.stack.get_logical_id(env.stack.memory.cfn_memory)
+        assert runtime["EnvironmentVariables"]["MEMORY_ID"] == {
+            "Fn::GetAtt": [memory_id, "MemoryId"]
+        }
+        assert env.json["Outputs"]["MemoryId"]["Value"] == {"Fn::GetAtt": [memory_id, "MemoryId"]}
+    assert "MEMORY_NAMESPACES" not in dev.only(RUNTIME)["Properties"]["EnvironmentVariables"]
+    prod_runtime = prod.only(RUNTIME)["Properties"]
+    assert prod_runtime["EnvironmentVariables"]["MEMORY_NAMESPACES"] == (
+        "/summaries/{actorId}/{sessionId},/preferences/{actorId}"
+    )
+    assert prod_runtime["RequestHeaderConfiguration"] == {
+        "RequestHeaderAllowlist": ["Authorization"]
+    }

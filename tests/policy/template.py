@@ -68,6 +68,11 @@ class ResolvedTemplate:
         if (kind, attribute) == ("AWS::BedrockAgentCore::Runtime", "AgentRuntimeArn"):
             runtime_id = self.attribute(logical_id, "AgentRuntimeId")
             return f"arn:aws:bedrock-agentcore:{region}:{account}:runtime/{runtime_id}"
+        if (kind, attribute) == ("AWS::BedrockAgentCore::Memory", "MemoryId"):
+            return f"{logical_id[:20]}-MeMoRy1234"
+        if (kind, attribute) == ("AWS::BedrockAgentCore::Memory", "MemoryArn"):
+            memory_id = self.attribute(logical_id, "MemoryId")
+            return f"arn:aws:bedrock-agentcore:{region}:{account}:memory/{memory_id}"
         if (kind, attribute) == ("AWS::BedrockAgentCore::Gateway", "GatewayIdentifier"):
             return f"{logical_id[:20].lower()}-gw1"
         if (kind, attribute) == ("AWS::BedrockAgentCore::Gateway", "GatewayArn"):

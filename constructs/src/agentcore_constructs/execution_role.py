@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -179,3 +180,16 @@ def secret_read_statements(
             )
         )
     return statements
+
+
+def key_use_statement(scope: Construct, key: kms.IKey, service: str) -> iam.PolicyStatement:
+    """Encrypt and decrypt with ``key``, only through ``service``."""
+    stack = Stack.of(scope)
+    return iam.PolicyStatement(
+        sid="MemoryKey",
+        actions=["kms:Decrypt", "kms:GenerateDataKey"],
+        resources=[key.key_arn],
+        conditions={
+            "StringEquals": {"kms:ViaService": f"{service}.{stack.region}.{stack.url_suffix}"}
+        },
+    )

@@ -17,12 +17,14 @@ from .authorizer import RuntimeAuthorizer
 from .code import AgentRuntimeCode
 from .execution_role import (
     gateway_invoke_statement,
+    key_use_statement,
     model_invoke_statement,
     runtime_base_statements,
     secret_read_statements,
     trust_principal,
 )
 from .image import AgentRuntimeImage, BoundImage
+from .memory import AgentMemory
 from .network import RuntimeNetwork
 from .observability import ObservabilityOptions, RuntimeMetrics, RuntimeObservability
 from .validation import ProblemList, check_pattern, check_range, is_token
@@ -85,6 +87,8 @@ class AgentRuntime(Construct):
         gateway_arn: str | None = None,
         observability: ObservabilityOptions | None = None,
         secrets: Mapping[str, secretsmanager.ISecret] | None = None,
+        memory: AgentMemory | None = None,
+        request_header_allowlist: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         observability = observability or ObservabilityOptions()
@@ -96,6 +100,10 @@ class AgentRuntime(Construct):
             env.setdefault("GATEWAY_ENDPOINT", gateway_endpoint)
         if len(model_ids) == 1:
             env.setdefault("MODEL_ID", model_ids[0])
+        if memory is not None:
+            env["MEMORY_ID"] = memory.memory_id
+            if memory.namespaces:
+                env["MEMORY_NAMESPACES"] = ",".join(memory.namespaces)
         secrets = dict(secrets or {})
         for secret_name, secret in secrets.items():
             # Only the ARN: environment variables show in the console, values never go there.
@@ -145,6 +153,12 @@ class AgentRuntime(Construct):
         if secrets:
             for statement in secret_read_statements(self, secrets.values()):
                 self._policy.add_statements(statement)
+        if memory is not None:
+            self._policy.add_statements(*memory.statements(retrieve=bool(memory.strategies)))
+            if memory.encryption_key is not None:
+                self._policy.add_statements(
+                    key_use_statement(self, memory.encryption_key, "bedrock-agentcore")
+                )
 
         self.cfn_runtime = agentcore.CfnRuntime(
             self,
@@ -160,6 +174,13 @@ class AgentRuntime(Construct):
             network_configuration=network.to_cfn(),
             authorizer_configuration=authorizer.to_cfn(self) if authorizer else None,
             environment_variables=env or None,
+            request_header_configuration=(
+                agentcore.CfnRuntime.RequestHeaderConfigurationProperty(
+                    request_header_allowlist=list(request_header_allowlist)
+                )
+                if request_header_allowlist
+                else None
+            ),
         )
         # The service validates the role when it creates the runtime: the policy must exist
         # first (ERRATA 14). The role itself is ordered by the RoleArn reference.
