@@ -8,7 +8,7 @@ ENV ?= dev
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 STAMP := .make/installed
 
-.PHONY: install synth test test-fast lint format arm64-check lock bench bench-code bench-protocols bench-traces clean
+.PHONY: install synth test test-fast lint format arm64-check lock bench bench-code bench-protocols bench-traces bench-memory clean
 
 install: $(STAMP)
 
@@ -60,6 +60,9 @@ bench-protocols: install
 
 bench-traces: install
 	python benchmarks/traces.py
+
+bench-memory: install
+	python benchmarks/memory.py
 
 clean:
 	rm -rf cdk.out .make
