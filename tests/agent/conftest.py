@@ -7,9 +7,22 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.doubles.processes import AgentServer, McpServer, running_agent, running_mcp_server
+from tests.doubles.processes import (
+    AgentServer,
+    McpServer,
+    MotoServer,
+    running_agent,
+    running_mcp_server,
+    running_moto_server,
+)
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+# Credentials moto accepts; never real ones (the processes under test get no AWS_* of ours).
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": "us-east-1",
+}
 
 
 def session_id(name: str) -> str:
@@ -39,3 +52,10 @@ def agent(tmp_path_factory: pytest.TempPathFactory, gateway: McpServer) -> Itera
 def client(agent: AgentServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=agent.base_url, timeout=60) as http:
         yield http
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """moto's server for the module: Secrets Manager, AgentCore Memory events, ..."""
+    with running_moto_server(tmp_path_factory.mktemp("moto")) as server:
+        yield server

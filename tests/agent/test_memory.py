@@ -10,35 +10,21 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import boto3
 import httpx
-import pytest
 
 from tests.doubles.processes import (
     AgentServer,
-    MotoServer,
     free_port,
     running_agent,
     running_moto_server,
 )
 
-from .conftest import SESSION_HEADER, session_id
+from .conftest import FAKE_AWS, SESSION_HEADER, session_id
 
 MEMORY_ID = "orders_memory-AbCdEf1234"
 USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-User-Id"
-AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_REGION": "us-east-1",
-}
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory) -> Iterator[MotoServer]:
-    with running_moto_server(tmp_path_factory.mktemp("moto-memory")) as server:
-        yield server
 
 
 def events(moto_url: str, actor: str, session: str) -> list[dict]:
@@ -71,7 +57,7 @@ def agent_with_memory(tmp_path, moto_url: str, **env: str):
         AWS_ENDPOINT_URL_BEDROCK_AGENTCORE=moto_url,
         GATEWAY_ENDPOINT=env.pop("GATEWAY_ENDPOINT"),
         GATEWAY_AUTH="none",
-        **AWS,
+        **FAKE_AWS,
         **env,
     )
 

@@ -18,22 +18,11 @@ import pytest
 from tests.doubles.otlp_receiver import OtlpReceiver, running_otlp_receiver
 from tests.doubles.processes import AgentServer, MotoServer, running_agent, running_moto_server
 
-from .conftest import SESSION_HEADER, session_id
+from .conftest import FAKE_AWS, SESSION_HEADER, session_id
 
 FIRST_KEY = "otlp-key-first-5c1d9a"
 ROTATED_KEY = "otlp-key-rotated-77ab02"
 MARKER = "PROMPT-MARKER-3f9e1b"
-AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_REGION": "us-east-1",
-}
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory) -> Iterator[MotoServer]:
-    with running_moto_server(tmp_path_factory.mktemp("moto")) as server:
-        yield server
 
 
 def secrets_client(moto: MotoServer, **credentials: str):
@@ -66,7 +55,7 @@ def traced_agent(tmp_path_factory, moto, receiver, gateway) -> Iterator[tuple[Ag
         AGENT_TRACES_API_KEY_SECRET="TRACES_API_KEY",
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=f"{receiver.url}/v1/traces",
         OTEL_BSP_SCHEDULE_DELAY="100",
-        **AWS,
+        **FAKE_AWS,
     ) as agent:
         yield agent, arn
 
@@ -164,7 +153,7 @@ def test_aws_mode_runs_adot_and_exports_the_same_spans(tmp_path_factory, receive
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=f"{receiver.url}/v1/traces",
         OTEL_BSP_SCHEDULE_DELAY="100",
         OTEL_RESOURCE_ATTRIBUTES="service.name=orders_agent_dev.DEFAULT",
-        **AWS,
+        **FAKE_AWS,
     ) as agent:
         reply = ask(agent, f"{MARKER} Where is ORD-4477?", session_id("adot"))
         assert reply.status_code == 200
@@ -186,7 +175,7 @@ def test_a_missing_required_secret_is_a_clear_503_and_one_log_line(
         SECRET_ARN_PARTNER_KEY=missing,
         AGENT_REQUIRED_SECRETS="PARTNER_KEY",
         SECRETS_REFRESH_SECONDS="5",
-        **AWS,
+        **FAKE_AWS,
     ) as agent:
         assert httpx.get(f"{agent.base_url}/ping").json()["status"] == "Healthy"
         time.sleep(1)
