@@ -8,7 +8,7 @@ ENV ?= dev
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 STAMP := .make/installed
 
-.PHONY: install synth test test-fast lint format arm64-check lock bench bench-code bench-protocols bench-traces bench-memory clean
+.PHONY: install synth test test-fast lint format arm64-check lock bench bench-code bench-protocols bench-traces bench-memory bench-scale clean
 
 install: $(STAMP)
 
@@ -63,6 +63,9 @@ bench-traces: install
 
 bench-memory: install
 	python benchmarks/memory.py
+
+bench-scale: install
+	python benchmarks/scale.py
 
 clean:
 	rm -rf cdk.out .make

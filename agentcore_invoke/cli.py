@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -19,6 +20,7 @@ from .runtime_client import invoke
 from .tokens import ClientCredentialsTokens, default_cache_dir
 
 CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
+QUALIFIER = r"DEFAULT|[a-zA-Z][a-zA-Z0-9_]{0,47}"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -33,6 +35,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--outputs-file", type=Path, help="outputs JSON from `cdk deploy --outputs-file`"
     )
+    parser.add_argument(
+        "--qualifier",
+        help="runtime endpoint to invoke (default: the stack's Qualifier output, else DEFAULT)",
+    )
     parser.add_argument("--stack", help="stack name (default: from cdk.json)")
     parser.add_argument("--region", help="AWS region (default: from cdk.json)")
     parser.add_argument("--config", type=Path, default=CDK_JSON, help=argparse.SUPPRESS)
@@ -41,6 +47,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--session must be 33 to 256 characters (got {len(args.session)})")
     if args.timeout <= 0:
         parser.error("--timeout must be positive")
+    if args.qualifier is not None and not re.fullmatch(QUALIFIER, args.qualifier):
+        parser.error(
+            f"--qualifier {args.qualifier!r} is not an endpoint name: DEFAULT or a letter, then "
+            "letters, digits and underscores (48 at most)"
+        )
     return args
 
 
@@ -182,7 +193,7 @@ def main(argv: list[str] | None = None, *, aws: Any = None) -> None:
             print(f"session: {session_id}  (continue with --session {session_id})", file=sys.stderr)
         client = protocol_client(outputs.protocol)
         frames = client(
-            outputs.invoke_url,
+            outputs.invoke_url_for(args.qualifier),
             args.prompt,
             session_id=session_id,
             auth=auth,

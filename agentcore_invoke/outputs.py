@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from .errors import InvokeError
 
 REQUIRED = ("RuntimeArn", "InvokeUrl", "AuthMode")
@@ -21,6 +23,16 @@ class StackOutputs:
     @property
     def invoke_url(self) -> str:
         return self.values["InvokeUrl"]
+
+    @property
+    def qualifier(self) -> str:
+        """The endpoint callers use; stacks from before the output existed used DEFAULT."""
+        return self.values.get("Qualifier", "DEFAULT")
+
+    def invoke_url_for(self, qualifier: str | None) -> str:
+        """The invoke URL through ``qualifier`` (the stack's own endpoint when ``None``)."""
+        url = httpx.URL(self.invoke_url)
+        return str(url.copy_set_param("qualifier", qualifier or self.qualifier))
 
     @property
     def auth_mode(self) -> str:

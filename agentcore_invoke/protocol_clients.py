@@ -21,8 +21,14 @@ Frame = dict[str, Any]
 
 
 def _base(invoke_url: str) -> str:
-    """``.../runtimes/<arn>/invocations`` without the qualifier (DEFAULT is the default)."""
+    """``.../runtimes/<arn>/invocations`` without its query string."""
     return httpx.URL(invoke_url).copy_with(query=None).__str__().rstrip("/")
+
+
+def _query(invoke_url: str) -> dict[str, str]:
+    """The query (the endpoint ``qualifier``), sent with every request a client makes: the
+    agent card, the messages and the MCP session, so none of them falls back to DEFAULT."""
+    return dict(httpx.URL(invoke_url).params)
 
 
 def _run(coroutine: Any) -> list[Frame]:
@@ -44,11 +50,15 @@ def invoke_a2a(
     async def talk() -> list[Frame]:
         frames: list[Frame] = []
         client_headers = {SESSION_HEADER: session_id, **headers}
-        async with httpx.AsyncClient(auth=auth, headers=client_headers, timeout=timeout) as http:
+        async with httpx.AsyncClient(
+            auth=auth, headers=client_headers, params=_query(url), timeout=timeout
+        ) as http:
             try:
                 card = await A2ACardResolver(http, _base(url)).get_agent_card()
             except A2AClientError as error:
-                raise InvokeError(f"cannot read the agent card: {error}") from None
+                # The a2a-sdk's message spans lines (the URL, a help link): keep its first.
+                first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+                raise InvokeError(f"cannot read the agent card: {first_line}") from None
             client = ClientFactory(ClientConfig(httpx_client=http, streaming=True)).create(card)
             message = Message(
                 role=Role.user,
@@ -100,8 +110,12 @@ def invoke_mcp(
         client_headers = {SESSION_HEADER: session_id, **headers}
         signer = for_httpx2(auth) if auth is not None else None
         async with (
-            httpx2.AsyncClient(auth=signer, headers=client_headers, timeout=timeout) as http,
-            streamable_http_client(url, http_client=http, terminate_on_close=False) as streams,
+            httpx2.AsyncClient(
+                auth=signer, headers=client_headers, params=_query(url), timeout=timeout
+            ) as http,
+            streamable_http_client(
+                _base(url), http_client=http, terminate_on_close=False
+            ) as streams,
             ClientSession(streams[0], streams[1]) as session,
         ):
             await session.initialize()
@@ -111,7 +125,27 @@ def invoke_mcp(
             return [{"type": "error", "error": {"code": "mcp_tool_error", "message": text}}]
         return [{"type": "final", "response": text}]
 
-    yield from _run(talk())
+    yield from _run(_mcp_errors(talk()))
+
+
+async def _mcp_errors(coroutine: Any) -> list[Frame]:
+    """The mcp client raises HTTP refusals (an unknown endpoint, a bad signature) as an
+    ``MCPError`` inside task groups; surface the service's message as one line."""
+    from mcp.shared.exceptions import MCPError
+
+    try:
+        return await coroutine
+    except* MCPError as group:
+        message = "; ".join(str(e) for e in _leaves(group))
+        raise InvokeError(f"the runtime refused the MCP request: {message}") from None
+
+
+def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
+    """The exceptions inside (nested) task-group exception groups."""
+    found: list[BaseException] = []
+    for error in group.exceptions:
+        found.extend(_leaves(error) if isinstance(error, BaseExceptionGroup) else [error])
+    return found
 
 
 def invoke_agui(

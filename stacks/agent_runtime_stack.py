@@ -14,26 +14,25 @@ from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
 from agentcore_constructs import (
+    AgentGateway,
     AgentMemory,
     AgentPython,
     AgentRuntime,
     AgentRuntimeCode,
     AgentRuntimeImage,
+    GatewayObservability,
     MemoryStrategy,
     ObservabilityOptions,
     RuntimeAuthorizer,
     ServerProtocol,
 )
-from agentcore_constructs.order_status_gateway import OrderStatusGateway
 
-from .acknowledgments import (
-    acknowledge_machine_user_pool,
-    acknowledge_runtime_findings,
-)
+from .acknowledgments import acknowledge_machine_user_pool
 from .agent_settings import agent_environment
 from .config import EnvironmentConfig
 from .log_retention import retention
 from .network import runtime_network
+from .order_tools import OrderStatusTools
 from .secrets import runtime_secrets
 
 INVOKE_SCOPE = "invoke"
@@ -89,7 +88,12 @@ class AgentRuntimeStack(Stack):
             gateway_arn=self.gateway_arn,
             observability=self._observability(),
         )
-        acknowledge_runtime_findings(self.runtime, [config.model_id])
+        self.endpoints = [
+            self.runtime.add_endpoint(
+                endpoint.name, version=endpoint.version, description=endpoint.description
+            )
+            for endpoint in config.runtime.endpoints
+        ]
         self._outputs(auth_mode="jwt" if auth else "iam")
 
     def _artifact(self, agent_directory: str) -> dict[str, AgentRuntimeImage | AgentRuntimeCode]:
@@ -131,12 +135,25 @@ class AgentRuntimeStack(Stack):
         """The configured gateway, or a demo one with the order-status tool (self-contained)."""
         if self.config.gateway is not None:
             return self.config.gateway.endpoint, self.config.gateway.arn
-        self.demo_gateway = OrderStatusGateway(
+        settings = self.config.observability
+        self.demo_gateway = AgentGateway(
             self,
             "DemoGateway",
             gateway_name=f"{self.config.stack_name}-tools",
-            log_retention=retention(self.config.observability.log_retention_days),
-            removal_policy=REMOVAL[self.config.observability.log_removal_policy],
+            description="Demo gateway exposing the order-status tool",
+            instructions="Tools for order support: look up an order's shipping status.",
+            observability=GatewayObservability(
+                enabled=settings.enabled,
+                log_retention=retention(settings.log_retention_days),
+                log_removal_policy=REMOVAL[settings.log_removal_policy],
+            ),
+        )
+        self.order_tools = OrderStatusTools(
+            self,
+            "OrderTools",
+            gateway=self.demo_gateway,
+            log_retention=retention(settings.log_retention_days),
+            removal_policy=REMOVAL[settings.log_removal_policy],
         )
         return self.demo_gateway.gateway_url, self.demo_gateway.gateway_arn
 
@@ -227,10 +244,14 @@ class AgentRuntimeStack(Stack):
         return f"{self.config.resource_server_id}/{INVOKE_SCOPE}"
 
     def _outputs(self, *, auth_mode: str) -> None:
+        # Callers go through the first named endpoint when there is one.
+        qualifier = self.endpoints[0].qualifier if self.endpoints else "DEFAULT"
         outputs = {
             "RuntimeArn": self.runtime.runtime_arn,
             "RuntimeId": self.runtime.runtime_id,
-            "InvokeUrl": self.runtime.invoke_url,
+            "RuntimeVersion": self.runtime.runtime_version,
+            "Qualifier": qualifier,
+            "InvokeUrl": self.runtime.invoke_url_for(qualifier),
             "AuthMode": auth_mode,
             "Artifact": self.config.runtime.artifact,
             "Protocol": self.config.runtime.protocol,
@@ -241,6 +262,9 @@ class AgentRuntimeStack(Stack):
             outputs["EcrRepositoryUri"] = self.repository.repository_uri
         if self.memory is not None:
             outputs["MemoryId"] = self.memory.memory_id
+        if self.endpoints:
+            outputs["EndpointArn"] = self.endpoints[0].endpoint_arn
+            outputs["EndpointLiveVersion"] = self.endpoints[0].live_version
         if auth_mode == "jwt":
             outputs |= {
                 "CognitoTokenUrl": f"{self.user_pool_domain.base_url()}/oauth2/token",

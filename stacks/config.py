@@ -151,6 +151,21 @@ class SecretConfig(_Model):
         return self
 
 
+class EndpointConfig(_Model):
+    """A named runtime endpoint: follows the latest version unless ``version`` pins one."""
+
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")]
+    version: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,4}$")] | None = None
+    description: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _not_default(cls, value: str) -> str:
+        if value == "DEFAULT":
+            raise ValueError("DEFAULT always exists and follows the latest version; name another")
+        return value
+
+
 class RuntimeConfig(_Model):
     name: Annotated[str, Field(pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")]
     description: Annotated[str, Field(min_length=1, max_length=1200)] | None = None
@@ -169,6 +184,17 @@ class RuntimeConfig(_Model):
     secrets: dict[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")], SecretConfig] = Field(
         default_factory=dict, max_length=10
     )
+    # Callers use the first endpoint (the stack's Qualifier output); without any, DEFAULT.
+    endpoints: list[EndpointConfig] = Field(default_factory=list, max_length=10)
+
+    @field_validator("endpoints")
+    @classmethod
+    def _unique_endpoints(cls, value: list[EndpointConfig]) -> list[EndpointConfig]:
+        names = [endpoint.name for endpoint in value]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"endpoint names must be unique; repeated: {', '.join(duplicates)}")
+        return value
 
     @field_validator("environment_variables")
     @classmethod

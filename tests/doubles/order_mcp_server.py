@@ -23,7 +23,7 @@ from botocore.credentials import Credentials
 from mcp.server.mcpserver import MCPServer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agentcore_constructs.order_status_gateway.function import handler as order_tool
+from stacks.order_tools.function import handler as order_tool
 
 TOOL_NAME = f"orders___{order_tool.TOOL_NAME}"
 FAKE_ACCESS_KEY = "AKIATESTDOUBLE000001"

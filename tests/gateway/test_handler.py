@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from agentcore_constructs.order_status_gateway.construct import FUNCTION_DIRECTORY
-from agentcore_constructs.order_status_gateway.function.handler import handler
-from agentcore_constructs.order_status_gateway.function.orders import ORDERS
+from stacks.order_tools.construct import FUNCTION_DIRECTORY
+from stacks.order_tools.function.handler import handler
+from stacks.order_tools.function.orders import ORDERS
 
 
 @pytest.mark.parametrize("order_id", ["ORD-1234", "ord-1234", "  ORD-1234 "])

@@ -18,7 +18,7 @@ def test_no_ecr_no_copy_no_image(dev_code: Synthesized) -> None:
     assert dev_code.resources("AWS::ECR::Repository") == {}
     assert dev_code.resources("Custom::EcrImageCopy") == {}
     functions = dev_code.resources("AWS::Lambda::Function")
-    assert len(functions) == 1 and all("DemoGateway" in f for f in functions), "only the tool"
+    assert len(functions) == 1 and all("OrderTools" in f for f in functions), "only the tool"
     manifest = json.loads(
         (dev_code.outdir / f"{dev_code.stack.stack_name}.assets.json").read_text()
     )

@@ -12,7 +12,7 @@ EXTERNAL = {
 
 def test_demo_gateway_feeds_the_runtime(each_env: Synthesized) -> None:
     stack = each_env.stack
-    gateway_id = stack.get_logical_id(stack.demo_gateway.gateway)
+    gateway_id = stack.get_logical_id(stack.demo_gateway.cfn_gateway)
     runtime = each_env.only("AWS::BedrockAgentCore::Runtime")["Properties"]
     assert runtime["EnvironmentVariables"]["GATEWAY_ENDPOINT"] == {
         "Fn::GetAtt": [gateway_id, "GatewayUrl"]

@@ -117,27 +117,39 @@ def delivery(env: Env, action: str, resource: str, **extra) -> bool:
     )
 
 
-def test_log_delivery_writes_the_runtimes_log_groups(env: Env) -> None:
-    observability = env.stack.runtime.observability
-    for group in (observability.application_log_group, observability.usage_log_group):
-        stream = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{env.t.name(env.id_of(group))}:log-stream:abc"
-        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
-            assert delivery(env, action, stream), f"{action} on {stream}"
+def test_log_delivery_writes_the_runtimes_log_group(env: Env) -> None:
+    group = env.stack.runtime.observability.log_group.node.default_child.log_group_name
+    assert (
+        group
+        == f"/aws/vendedlogs/bedrock-agentcore/{env.stack.stack_name}/runtimes/{env.stack.config.runtime.name}"
+    )
+    stream = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:log-stream:abc"
+    for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+        assert delivery(env, action, stream), f"{action} on {stream}"
 
 
 def test_log_delivery_writes_no_other_log_group(env: Env) -> None:
-    for name in ("/aws/lambda/unrelated", "/aws/bedrock-agentcore/runtimes/other-DEFAULT"):
+    for name in (
+        "/aws/lambda/unrelated",
+        "/aws/bedrock-agentcore/runtimes/other-DEFAULT",
+        "/aws/vendedlogs/bedrock-agentcore/OtherStack/runtimes/other",
+    ):
         stream = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}:log-stream:abc"
         assert not delivery(env, "logs:PutLogEvents", stream)
 
 
-def test_trace_delivery_for_this_runtime_only(env: Env) -> None:
+def test_trace_delivery_for_this_accounts_agentcore_resources_only(env: Env) -> None:
+    """One X-Ray policy per stack (5 per account): it names resource types, not each runtime."""
     runtime_arn = env.t.attribute(env.id_of(env.stack.runtime.cfn_runtime), "AgentRuntimeArn")
     key = "logs:LogGeneratingResourceArns"
     assert delivery(env, "xray:PutTraceSegments", "*", **{key: [runtime_arn]})
-    other = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/other-XyZ"
-    assert not delivery(env, "xray:PutTraceSegments", "*", **{key: [other]})
-    assert not delivery(env, "xray:PutTraceSegments", "*", **{key: [runtime_arn, other]})
+    gateway = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:gateway/tools-abcdefghij"
+    assert delivery(env, "xray:PutTraceSegments", "*", **{key: [gateway]})
+    lambda_function = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:other"
+    elsewhere = f"arn:aws:bedrock-agentcore:{REGION}:{OTHER_ACCOUNT}:runtime/other-XyZ"
+    for other in (lambda_function, elsewhere):
+        assert not delivery(env, "xray:PutTraceSegments", "*", **{key: [other]})
+        assert not delivery(env, "xray:PutTraceSegments", "*", **{key: [runtime_arn, other]})
 
 
 # -- The runtime's execution role -------------------------------------------------------------
@@ -212,7 +224,7 @@ def test_runtime_role_calls_the_configured_model_only(env: Env) -> None:
 
 def test_runtime_role_calls_its_gateway_and_publishes_namespaced_metrics(env: Env) -> None:
     role = env.stack.runtime.role
-    gateway_arn = env.t.attribute(env.id_of(env.stack.demo_gateway.gateway), "GatewayArn")
+    gateway_arn = env.t.attribute(env.id_of(env.stack.demo_gateway.cfn_gateway), "GatewayArn")
     assert env.role_may(role, "bedrock-agentcore:InvokeGateway", gateway_arn)
     assert not env.role_may(
         role,
@@ -278,9 +290,8 @@ def test_copy_handler_logs_only_to_its_group_which_exists_before_it_runs(env: En
 
 
 def test_gateway_role_invokes_its_tool_only(env: Env) -> None:
-    gateway = env.stack.demo_gateway
-    role = gateway.node.find_child("GatewayRole")
-    function_arn = env.t.attribute(env.id_of(gateway.function), "Arn")
+    role = env.stack.demo_gateway.role
+    function_arn = env.t.attribute(env.id_of(env.stack.order_tools.function), "Arn")
     assert env.role_may(role, "lambda:InvokeFunction", function_arn)
     assert not env.role_may(
         role, "lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:other"

@@ -120,7 +120,7 @@ def test_each_execution_statement_is_scoped(each_env: Synthesized) -> None:
     sids = statements_by_sid(each_env)
     stack = each_env.stack
     name = stack.config.runtime.name
-    gateway_id = stack.get_logical_id(stack.demo_gateway.gateway)
+    gateway_id = stack.get_logical_id(stack.demo_gateway.cfn_gateway)
     repository_id = stack.get_logical_id(stack.repository.node.default_child)
     logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group"
     expected = {
@@ -294,6 +294,8 @@ def test_outputs(dev: Synthesized, prod: Synthesized) -> None:
     common = {
         "RuntimeArn",
         "RuntimeId",
+        "RuntimeVersion",
+        "Qualifier",
         "InvokeUrl",
         "AuthMode",
         "Artifact",
@@ -306,15 +308,20 @@ def test_outputs(dev: Synthesized, prod: Synthesized) -> None:
         "ApplicationLogGroup",
     }
     cognito = {"CognitoTokenUrl", "CognitoClientId", "CognitoUserPoolId", "InvokeScope"}
+    endpoint = {"EndpointArn", "EndpointLiveVersion"}
     assert set(dev.json["Outputs"]) == common
-    assert set(prod.json["Outputs"]) == common | cognito
+    assert set(prod.json["Outputs"]) == common | cognito | endpoint
+    # dev's callers use DEFAULT; prod's go through its `live` endpoint.
+    assert dev.json["Outputs"]["Qualifier"]["Value"] == "DEFAULT"
+    assert prod.json["Outputs"]["Qualifier"]["Value"] == "live"
+    assert rendered(dev.json["Outputs"]["InvokeUrl"]["Value"]).endswith("?qualifier=DEFAULT")
     assert dev.json["Outputs"]["AuthMode"]["Value"] == "iam"
     assert prod.json["Outputs"]["AuthMode"]["Value"] == "jwt"
     assert prod.json["Outputs"]["InvokeScope"]["Value"] == "agentcore-runtime-prod/invoke"
     url = rendered(prod.json["Outputs"]["InvokeUrl"]["Value"])
     assert url.startswith("https://bedrock-agentcore.us-east-1.")
     assert f"/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A{ACCOUNT}%3Aruntime%2F" in url
-    assert url.endswith("/invocations?qualifier=DEFAULT")
+    assert url.endswith("/invocations?qualifier=live")
     token_url = rendered(prod.json["Outputs"]["CognitoTokenUrl"]["Value"])
     assert token_url.endswith(".auth.us-east-1.amazoncognito.com/oauth2/token")
     assert "Secret" not in json.dumps(prod.json["Outputs"])

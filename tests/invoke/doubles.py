@@ -88,8 +88,18 @@ class RuntimeFrontDoorDouble:
     fail_with: tuple[int, dict] | None = None
     delay_seconds: float = 0.0
     protocol: str = "HTTP"
+    endpoints: tuple[str, ...] = ("DEFAULT",)
     seen_sessions: list[str] = field(default_factory=list)
     seen_content_types: list[str | None] = field(default_factory=list)
+    seen_qualifiers: list[str] = field(default_factory=list)
+
+    def _unknown_endpoint(self, request: Request) -> Response | None:
+        """As the service: every request names an endpoint (DEFAULT when it names none)."""
+        qualifier = request.query_params.get("qualifier", "DEFAULT")
+        self.seen_qualifiers.append(qualifier)
+        if qualifier not in self.endpoints:
+            return JSONResponse({"message": f"Endpoint {qualifier} not found"}, 404)
+        return None
 
     async def invocations(self, request: Request) -> Response:
         if self.fail_with:
@@ -102,8 +112,8 @@ class RuntimeFrontDoorDouble:
         session = request.headers.get(SESSION_HEADER, "")
         if not 33 <= len(session) <= 256:
             return JSONResponse({"message": "Invalid session id"}, 400)
-        if request.query_params.get("qualifier", "DEFAULT") != "DEFAULT":
-            return JSONResponse({"message": "Unknown qualifier"}, 404)
+        if (refused := self._unknown_endpoint(request)) is not None:
+            return refused
         self.seen_sessions.append(session)
         await asyncio.sleep(self.delay_seconds)
         body = await request.body()
@@ -147,6 +157,8 @@ class RuntimeFrontDoorDouble:
 
     async def agent_card(self, request: Request) -> Response:
         """GET .../invocations/.well-known/agent-card.json reaches the A2A container's card."""
+        if (refused := self._unknown_endpoint(request)) is not None:
+            return refused
         async with httpx.AsyncClient() as client:
             card = await client.get(f"{self.agent_url}/.well-known/agent-card.json")
         return Response(card.content, card.status_code, media_type="application/json")

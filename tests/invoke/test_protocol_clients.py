@@ -26,7 +26,7 @@ def gateway(tmp_path_factory):
         yield server
 
 
-@pytest.fixture(params=["A2A", "MCP", "AGUI"])
+@pytest.fixture(params=["A2A", "MCP", "AGUI", "HTTP"])
 def deployment(request, gateway, tmp_path):
     protocol = request.param
     door_port = free_port()
@@ -38,7 +38,9 @@ def deployment(request, gateway, tmp_path):
         GATEWAY_AUTH="none",
         AGENTCORE_RUNTIME_URL=invocations,
     ) as agent:
-        door = RuntimeFrontDoorDouble(agent_url=agent.base_url, tokens=None, protocol=protocol)
+        door = RuntimeFrontDoorDouble(
+            agent_url=agent.base_url, tokens=None, protocol=protocol, endpoints=("DEFAULT", "live")
+        )
         with serve(door.app(sigv4=True), port=door_port):
             outputs = {
                 "RuntimeArn": RUNTIME_ARN,
@@ -95,3 +97,37 @@ def test_streaming_text_reaches_the_terminal(deployment, capsys) -> None:
     assert "DELIVERED with UPS" in out
     if protocol != "MCP":
         assert "[tool] orders___get_order_status" in err
+
+
+def test_each_protocol_goes_through_the_stacks_endpoint(deployment, capsys) -> None:
+    """prod outputs Qualifier=live: every request of every client names it, card included."""
+    _, door, outputs = deployment
+    live = {
+        **outputs,
+        "Qualifier": "live",
+        "InvokeUrl": outputs["InvokeUrl"].replace("DEFAULT", "live"),
+    }
+    code, out, err = run(["--env", "dev", "--json", "Where is ORD-1234?"], signed_aws(live), capsys)
+    assert code == 0, err
+    assert "FedEx" in json.loads(out)["response"]
+    assert door.seen_qualifiers and set(door.seen_qualifiers) == {"live"}
+    door.seen_qualifiers.clear()
+    code, _, err = run(
+        ["--env", "dev", "--qualifier", "DEFAULT", "Where is ORD-1234?"], signed_aws(live), capsys
+    )
+    assert code == 0, err
+    assert set(door.seen_qualifiers) == {"DEFAULT"}
+
+
+def test_an_unknown_endpoint_is_named_in_the_error(deployment, capsys) -> None:
+    _, _, outputs = deployment
+    code, _, err = run(
+        ["--env", "dev", "--qualifier", "canary", "Where is ORD-1234?"],
+        signed_aws(outputs),
+        capsys,
+    )
+    assert code == 1
+    (error_line,) = [line for line in err.splitlines() if not line.startswith("session: ")]
+    assert error_line.startswith("agentcore-invoke: "), err  # one line, no traceback
+    # The service's message where the protocol's client passes it on; MCP's says Not Found.
+    assert "404" in error_line or "Not Found" in error_line, error_line

@@ -15,6 +15,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from .nag import arn_prefix, printed_partition
+
 SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"
 METRICS_NAMESPACE = "bedrock-agentcore"
 CROSS_REGION_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "jp.", "au.", "ca.", "us-gov.")
@@ -193,3 +195,39 @@ def key_use_statement(scope: Construct, key: kms.IKey, service: str) -> iam.Poli
             "StringEquals": {"kms:ViaService": f"{service}.{stack.region}.{stack.url_suffix}"}
         },
     )
+
+
+def wildcard_reasons(
+    scope: Construct, *, runtime_name: str, pulls_image: bool, model_ids: Sequence[str]
+) -> dict[str, str]:
+    """The execution policy's wildcards, as cdk-nag prints them, and why each is the narrowest.
+
+    These are exactly the resources ``runtime_base_statements`` and ``model_invoke_statement``
+    write with a wildcard; the runtime acknowledges them so apps do not repeat it.
+    """
+    logs = f"{arn_prefix(scope, 'logs')}:log-group"
+    directory = f"{arn_prefix(scope, 'bedrock-agentcore')}:workload-identity-directory/default"
+    unscopable = "the X-Ray actions and cloudwatch:PutMetricData have no resource-level "
+    if pulls_image:
+        unscopable = "ecr:GetAuthorizationToken, " + unscopable
+    reasons = {
+        "*": f"{unscopable[0].upper()}{unscopable[1:]}permissions; PutMetricData is limited to "
+        f"the {METRICS_NAMESPACE} namespace by condition.",
+        f"{logs}:*": "logs:DescribeLogGroups only accepts the all-log-groups resource.",
+        f"{logs}:/aws/bedrock-agentcore/runtimes/*": "The runtime names its log groups "
+        "/aws/bedrock-agentcore/runtimes/<id>-<endpoint>; the id is assigned at creation, so "
+        "the runtime prefix is the narrowest scope.",
+        f"{logs}:/aws/bedrock-agentcore/runtimes/*:log-stream:*": "Log streams are created per "
+        "session inside the runtime's log groups.",
+        f"{directory}/workload-identity/{runtime_name}-*": "The runtime's workload identity is "
+        "named <runtime name>-<suffix> by the service.",
+    }
+    partition = printed_partition(scope)
+    for model_id in model_ids:
+        if model_id.startswith((*CROSS_REGION_PROFILE_PREFIXES, GLOBAL_PROFILE_PREFIX)):
+            base_model = model_id.split(".", 1)[1]
+            reasons[f"arn:{partition}:bedrock:*::foundation-model/{base_model}"] = (
+                f"The inference profile {model_id} routes each request to {base_model} in one "
+                "of several regions chosen by Bedrock; the grant is for that one model."
+            )
+    return reasons

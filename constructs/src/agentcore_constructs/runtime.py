@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
@@ -15,6 +16,7 @@ from constructs import Construct
 
 from .authorizer import RuntimeAuthorizer
 from .code import AgentRuntimeCode
+from .endpoint import RuntimeEndpoint
 from .execution_role import (
     gateway_invoke_statement,
     key_use_statement,
@@ -22,9 +24,12 @@ from .execution_role import (
     runtime_base_statements,
     secret_read_statements,
     trust_principal,
+    wildcard_reasons,
 )
+from .grants import caller_actions, grant_runtime_actions
 from .image import AgentRuntimeImage, BoundImage
 from .memory import AgentMemory
+from .nag import acknowledge_wildcards
 from .network import RuntimeNetwork
 from .observability import ObservabilityOptions, RuntimeMetrics, RuntimeObservability
 from .validation import ProblemList, check_pattern, check_range, is_token
@@ -40,11 +45,16 @@ SECRET_ENV_PREFIX = "SECRET_ARN_"
 MAX_ENV_NAME_LENGTH = 128
 MAX_ENV_VALUE_LENGTH = 2048
 MAX_DESCRIPTION_LENGTH = 1200
-# SSE streaming is part of InvokeAgentRuntime; WebSocket streaming has its own action.
-INVOKE_ACTIONS = (
-    "bedrock-agentcore:InvokeAgentRuntime",
-    "bedrock-agentcore:InvokeAgentRuntimeWithWebSocketStream",
-)
+
+
+class AgentGatewayLike(Protocol):
+    """What ``AgentRuntime(gateway=...)`` needs of a gateway (``AgentGateway`` has it)."""
+
+    @property
+    def gateway_url(self) -> str: ...
+
+    @property
+    def gateway_arn(self) -> str: ...
 
 
 class ServerProtocol(enum.Enum):
@@ -62,8 +72,10 @@ class AgentRuntime(Construct):
     Only ``runtime_name`` and one artifact (``image`` or ``code``) are required. By default the
     runtime is PUBLIC, authorized by IAM (SigV4), and gets a role created here that can pull its
     image (container artifact), write its logs, traces and metrics, and fetch workload identity
-    tokens; ``model_ids`` and
-    ``gateway_arn`` add exactly the Bedrock and Gateway permissions those need.
+    tokens; ``model_ids`` and ``gateway`` (or ``gateway_endpoint`` + ``gateway_arn``) add exactly
+    the Bedrock and Gateway permissions those need. The construct acknowledges the cdk-nag
+    findings its execution policy carries, each for the one resource AWS offers no narrower
+    scope for.
     """
 
     def __init__(
@@ -83,6 +95,7 @@ class AgentRuntime(Construct):
         environment_variables: Mapping[str, str] | None = None,
         role: iam.IRole | None = None,
         model_ids: Sequence[str] = (),
+        gateway: AgentGatewayLike | None = None,
         gateway_endpoint: str | None = None,
         gateway_arn: str | None = None,
         observability: ObservabilityOptions | None = None,
@@ -91,6 +104,11 @@ class AgentRuntime(Construct):
         request_header_allowlist: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
+        gateway_conflict = gateway is not None and (
+            gateway_endpoint is not None or gateway_arn is not None
+        )
+        if gateway is not None and not gateway_conflict:
+            gateway_endpoint, gateway_arn = gateway.gateway_url, gateway.gateway_arn
         observability = observability or ObservabilityOptions()
         idle = (idle_session_timeout or Duration.minutes(15)).to_seconds()
         max_life = (max_lifetime or Duration.hours(8)).to_seconds()
@@ -123,6 +141,7 @@ class AgentRuntime(Construct):
             artifacts_given=(image is not None) + (code is not None),
             gateway_endpoint=gateway_endpoint,
             gateway_arn=gateway_arn,
+            gateway_conflict=gateway_conflict,
             observability=observability,
         )
 
@@ -131,7 +150,6 @@ class AgentRuntime(Construct):
         assert artifact is not None  # validated above
         bound = artifact.bind(self)
         repository_arn = bound.repository_arn if isinstance(bound, BoundImage) else None
-        self._created_role = role is None
         self.role: iam.IRole = role or iam.Role(
             self,
             "ExecutionRole",
@@ -159,6 +177,15 @@ class AgentRuntime(Construct):
                 self._policy.add_statements(
                     key_use_statement(self, memory.encryption_key, "bedrock-agentcore")
                 )
+        acknowledge_wildcards(
+            self._policy,
+            wildcard_reasons(
+                self,
+                runtime_name=runtime_name,
+                pulls_image=isinstance(bound, BoundImage),
+                model_ids=model_ids,
+            ),
+        )
 
         self.cfn_runtime = agentcore.CfnRuntime(
             self,
@@ -192,6 +219,7 @@ class AgentRuntime(Construct):
         self.runtime_id: str = self.cfn_runtime.attr_agent_runtime_id
         self.runtime_version: str = self.cfn_runtime.attr_agent_runtime_version
         self.metrics = RuntimeMetrics(runtime_name, self.runtime_arn)
+        self.endpoints: dict[str, RuntimeEndpoint] = {}
         self.observability: RuntimeObservability | None = None
         if observability.enabled:
             self.observability = RuntimeObservability(
@@ -228,9 +256,38 @@ class AgentRuntime(Construct):
     def metric_session_count(self, **props) -> cloudwatch.Metric:
         return self.metrics.session_count(**props)
 
+    def add_endpoint(
+        self, endpoint_name: str, *, version: str | None = None, description: str | None = None
+    ) -> RuntimeEndpoint:
+        """A named endpoint following the latest version (``version=None``) or pinned to one.
+
+        With observability on, the endpoint gets its own alarms and dashboard section: traffic
+        through it is measured under ``<runtime>::<endpoint>``, not under DEFAULT.
+        """
+        if endpoint_name in self.endpoints:
+            problems = ProblemList(self.node.path)
+            problems.add("endpoint_name", endpoint_name, "is already an endpoint of this runtime")
+            problems.raise_if_any()
+        endpoint = RuntimeEndpoint(
+            self,
+            f"Endpoint{endpoint_name}",
+            runtime=self,
+            endpoint_name=endpoint_name,
+            version=version,
+            description=description,
+        )
+        self.endpoints[endpoint_name] = endpoint
+        if self.observability is not None:
+            self.observability.watch_endpoint(endpoint_name, endpoint.metrics)
+        return endpoint
+
     @property
     def invoke_url(self) -> str:
         """HTTPS endpoint of the DEFAULT endpoint; the ARN in the path is URL-encoded."""
+        return self.invoke_url_for("DEFAULT")
+
+    def invoke_url_for(self, qualifier: str) -> str:
+        """HTTPS endpoint through the endpoint named ``qualifier``."""
         stack = Stack.of(self)
         encoded_arn = (
             f"arn%3A{stack.partition}%3Abedrock-agentcore%3A{stack.region}%3A{stack.account}"
@@ -238,15 +295,28 @@ class AgentRuntime(Construct):
         )
         return (
             f"https://bedrock-agentcore.{stack.region}.{stack.url_suffix}/runtimes/"
-            f"{encoded_arn}/invocations?qualifier=DEFAULT"
+            f"{encoded_arn}/invocations?qualifier={qualifier}"
         )
 
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` invoke this runtime (all its endpoints) with SigV4, HTTP or WebSocket."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=list(INVOKE_ACTIONS),
-            resource_arns=[self.runtime_arn, f"{self.runtime_arn}/*"],
+    def grant_invoke(self, grantee: iam.IGrantable, *, for_user: bool = True) -> iam.Grant:
+        """Let ``grantee`` call the agent through any endpoint, every way a caller may need.
+
+        HTTP (JSON/SSE, and MCP/A2A/AG-UI over it), WebSocket, each with and without the
+        user-id header, the A2A agent card and stopping a session (see ``InvokeAction``).
+        ``for_user=False`` leaves out the two actions that let a caller name the end user.
+        """
+        return grant_runtime_actions(
+            self,
+            grantee,
+            runtime_name=self.runtime_name,
+            endpoint_name=None,
+            actions=caller_actions(for_user=for_user),
+        )
+
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Any runtime data-plane actions (see ``InvokeAction``) through any endpoint."""
+        return grant_runtime_actions(
+            self, grantee, runtime_name=self.runtime_name, endpoint_name=None, actions=actions
         )
 
     def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
@@ -267,6 +337,7 @@ class AgentRuntime(Construct):
         artifacts_given: int,
         gateway_endpoint: str | None,
         gateway_arn: str | None,
+        gateway_conflict: bool,
         observability: ObservabilityOptions,
     ) -> None:
         problems = ProblemList(self.node.path)
@@ -311,7 +382,13 @@ class AgentRuntime(Construct):
                     f"{len(value)} characters",
                     f"values are at most {MAX_ENV_VALUE_LENGTH} characters",
                 )
-        if (gateway_endpoint is None) != (gateway_arn is None):
+        if gateway_conflict:
+            problems.add(
+                "gateway",
+                None,
+                "give gateway= or gateway_endpoint + gateway_arn, not both",
+            )
+        elif (gateway_endpoint is None) != (gateway_arn is None):
             problems.add(
                 "gateway_arn" if gateway_arn is None else "gateway_endpoint",
                 None,

@@ -7,6 +7,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 
 NAMESPACE = "AWS/Bedrock-AgentCore"
 OPERATION = "InvokeAgentRuntime"
+FIVE_MINUTES = Duration.minutes(5)  # one jsii object for every metric, not one each
 
 
 class RuntimeMetrics:
@@ -37,7 +38,7 @@ class RuntimeMetrics:
             metric_name=metric_name,
             dimensions_map=self.dimensions,
             statistic=statistic,
-            period=period or Duration.minutes(5),
+            period=period or FIVE_MINUTES,
             unit=unit,
             label=label,
         )

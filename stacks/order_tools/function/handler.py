@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-try:  # Lambda runs this folder as the top-level package; tests import it from the library.
+try:  # Lambda runs this folder as the top-level package; tests import it from the app.
     from .orders import ORDERS
 except ImportError:  # pragma: no cover - exercised only inside Lambda
     from orders import ORDERS  # type: ignore[no-redef]

@@ -232,35 +232,14 @@ def test_cognito_authorizer_uses_the_pool_discovery_url(new_stack) -> None:
     assert parts[-1] == "/.well-known/openid-configuration"
 
 
-def test_grant_invoke_and_invoke_url(new_stack) -> None:
+def test_invoke_url_names_the_default_endpoint(new_stack) -> None:
     stack = new_stack()
     runtime = AgentRuntime(
         stack, "Agent", runtime_name="agent_one", image=AgentRuntimeImage.from_image_uri(IMAGE_URI)
     )
-    caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
-    runtime.grant_invoke(caller)
     cdk.CfnOutput(stack, "Url", value=runtime.invoke_url)
     template = Template.from_stack(stack)
     runtime_id = stack.get_logical_id(runtime.cfn_runtime)
-    arn = {"Fn::GetAtt": [runtime_id, "AgentRuntimeArn"]}
-    template.has_resource_properties(
-        "AWS::IAM::Policy",
-        {
-            "PolicyDocument": {
-                "Statement": [
-                    {
-                        "Action": [
-                            "bedrock-agentcore:InvokeAgentRuntime",
-                            "bedrock-agentcore:InvokeAgentRuntimeWithWebSocketStream",
-                        ],
-                        "Effect": "Allow",
-                        "Resource": [arn, {"Fn::Join": ["", [arn, "/*"]]}],
-                    }
-                ]
-            },
-            "Roles": [{"Ref": stack.get_logical_id(caller.node.default_child)}],
-        },
-    )
     url = rendered(template.to_json()["Outputs"]["Url"]["Value"])
     assert url == (
         "https://bedrock-agentcore.eu-west-1.{'Ref': 'AWS::URLSuffix'}/runtimes/"
@@ -418,7 +397,7 @@ def test_each_validation_rule(new_stack, overrides, expected) -> None:
     with pytest.raises(AgentRuntimeValidationError) as raised:
         build(new_stack, **overrides)
     assert expected in str(raised.value)
-    assert str(raised.value).startswith("Invalid AgentRuntime props at PlatformStack/Agent:")
+    assert str(raised.value).startswith("Invalid props at PlatformStack/Agent:")
 
 
 def test_repository_tag_latest_is_rejected(new_stack, repository_in) -> None:

@@ -17,12 +17,12 @@ from typing import Any, ClassVar
 
 import boto3
 import pytest
+from free_ports import free_port
 from moto.ecr import models as ecr_models
 from moto.ecr.responses import ECRResponse
 from moto.server import ThreadedMotoServer
 
 from agentcore_constructs.image_copy.function import handler as copy_handler
-from tests.doubles.processes import free_port
 
 REGION = "eu-west-1"
 SOURCE = "cdk-hnb659fds-container-assets-111122223333-eu-west-1"

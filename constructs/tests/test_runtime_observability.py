@@ -18,7 +18,6 @@ from agentcore_constructs import (
     AgentRuntimeValidationError,
     ObservabilityOptions,
 )
-from stacks.acknowledgments import acknowledge_runtime_findings
 
 IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/agents:v1"
 
@@ -32,17 +31,8 @@ def dimensions(stack, runtime) -> list[dict]:
     ]
 
 
-FEATURE_FLAGS = {
-    k: v
-    for k, v in json.loads((Path(__file__).resolve().parents[2] / "cdk.json").read_text())[
-        "context"
-    ].items()
-    if k.startswith("@")
-}
-
-
 def build(options: ObservabilityOptions | None, outdir: Path | None = None):
-    app = cdk.App(context=FEATURE_FLAGS, outdir=str(outdir) if outdir else None)
+    app = cdk.App(outdir=str(outdir) if outdir else None)
     stack = cdk.Stack(
         app, "Watched", env=cdk.Environment(account="111122223333", region="eu-west-1")
     )
@@ -69,11 +59,18 @@ def watched(tmp_path_factory):
         ),
         outdir,
     )
-    # The execution role's findings are acknowledged as the app does; observability needs none.
-    acknowledge_runtime_findings(runtime, [])
+    # The runtime acknowledges its execution role's findings itself; observability needs none.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     app.synth()
     return stack, runtime, Template.from_stack(stack), outdir
+
+
+def policy_document(value: str | dict) -> dict:
+    """A policy document rendered as a string, its partition pseudo parameter read as aws."""
+    if isinstance(value, dict):
+        parts = value["Fn::Join"][1]
+        value = "".join("aws" if p == {"Ref": "AWS::Partition"} else p for p in parts)
+    return json.loads(value)
 
 
 def alarms_by_metric(template: Template) -> dict[str, dict]:
@@ -185,15 +182,11 @@ def test_logs_and_traces_are_delivered(watched) -> None:
     assert all(s["Properties"]["ResourceArn"] == runtime_arn for s in sources.values())
     destinations = template.find_resources("AWS::Logs::DeliveryDestination")
     targets = {d["Properties"]["Name"]: d["Properties"] for d in destinations.values()}
-    app_group = stack.get_logical_id(runtime.observability.application_log_group.node.default_child)
-    usage_group = stack.get_logical_id(runtime.observability.usage_log_group.node.default_child)
-    assert targets["watched_agent-app"]["DestinationResourceArn"] == {
-        "Fn::GetAtt": [app_group, "Arn"]
-    }
-    assert targets["watched_agent-usage"]["DestinationResourceArn"] == {
-        "Fn::GetAtt": [usage_group, "Arn"]
-    }
-    assert targets["watched_agent-traces"]["DeliveryDestinationType"] == "XRAY"
+    group = stack.get_logical_id(runtime.observability.log_group.node.default_child)
+    # Application and usage logs go to the runtime's one group; traces to the stack's X-Ray.
+    assert targets["watched_agent-logs"]["DestinationResourceArn"] == {"Fn::GetAtt": [group, "Arn"]}
+    assert targets["Watched-agentcore-traces"]["DeliveryDestinationType"] == "XRAY"
+    assert len(targets) == 2
     deliveries = template.find_resources("AWS::Logs::Delivery")
     assert len(deliveries) == 3
     ordered = sorted(deliveries.items(), key=lambda item: len(item[1].get("DependsOn", [])))
@@ -204,21 +197,30 @@ def test_logs_and_traces_are_delivered(watched) -> None:
         assert name in {s["Properties"]["Name"] for s in sources.values()}
 
 
-def test_delivery_services_may_write_only_for_this_account_and_runtime(watched) -> None:
-    stack, runtime, template, _ = watched
+def test_delivery_services_may_write_only_for_this_account_and_stack(watched) -> None:
+    _, runtime, template, _ = watched
     (logs_policy,) = template.find_resources("AWS::Logs::ResourcePolicy").values()
-    text = json.dumps(logs_policy["Properties"]["PolicyDocument"])
-    assert "delivery.logs.amazonaws.com" in text and "logs:PutLogEvents" in text
-    assert "aws:SourceAccount" in text and ":log-stream:*" in text
-    for group in (
-        runtime.observability.application_log_group,
-        runtime.observability.usage_log_group,
-    ):
-        assert stack.get_logical_id(group.node.default_child) in text
+    (statement,) = policy_document(logs_policy["Properties"]["PolicyDocument"])["Statement"]
+    assert statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
+    # The stack's own prefix, which the runtime's group is under; no per-runtime entries.
+    assert statement["Resource"] == (
+        "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/vendedlogs/bedrock-agentcore/Watched/*"
+    )
+    group = runtime.observability.log_group.node.default_child
+    assert (
+        group.log_group_name == "/aws/vendedlogs/bedrock-agentcore/Watched/runtimes/watched_agent"
+    )
     (xray_policy,) = template.find_resources("AWS::XRay::ResourcePolicy").values()
-    text = json.dumps(xray_policy["Properties"]["PolicyDocument"])
-    assert "xray:PutTraceSegments" in text and "logs:LogGeneratingResourceArns" in text
-    assert stack.get_logical_id(runtime.cfn_runtime) in text, "only this runtime's spans"
+    (statement,) = policy_document(xray_policy["Properties"]["PolicyDocument"])["Statement"]
+    assert statement["Action"] == "xray:PutTraceSegments"
+    assert statement["Condition"]["ForAllValues:ArnLike"] == {
+        "logs:LogGeneratingResourceArns": [
+            f"arn:aws:bedrock-agentcore:eu-west-1:111122223333:{kind}/*"
+            for kind in ("runtime", "gateway", "memory")
+        ]
+    }
     destinations = template.find_resources("AWS::Logs::DeliveryDestination")
     (logs_policy_id,) = template.find_resources("AWS::Logs::ResourcePolicy")
     (xray_policy_id,) = template.find_resources("AWS::XRay::ResourcePolicy")
@@ -234,7 +236,7 @@ def test_delivery_services_may_write_only_for_this_account_and_runtime(watched) 
 def test_log_groups_keep_logs_for_the_configured_time(watched) -> None:
     _, _, template, _ = watched
     groups = template.find_resources("AWS::Logs::LogGroup")
-    assert len(groups) == 2
+    assert len(groups) == 1
     assert {g["Properties"]["RetentionInDays"] for g in groups.values()} == {14}
 
 
@@ -310,7 +312,6 @@ def test_the_scoped_nag_check_sees_observability_resources(tmp_path) -> None:
 
     app, _, runtime = build(ObservabilityOptions(), tmp_path)
     sns.Topic(runtime.observability, "Unencrypted")
-    acknowledge_runtime_findings(runtime, [])
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     with pytest.raises(RuntimeError, match="AwsSolutions-SNS3"):
         app.synth()

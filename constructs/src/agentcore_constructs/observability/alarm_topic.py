@@ -1,0 +1,74 @@
+"""The stack's one encrypted SNS topic for AgentCore alarms (not one per runtime)."""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct, IConstruct
+
+SHARED_ID = "AgentCoreAlarmTopic"
+
+
+class AlarmTopic(Construct):
+    """A KMS-encrypted topic CloudWatch alarms of this account and region may publish to.
+
+    Every runtime of a stack shares it (``AlarmTopic.of(stack)``) unless the user passes a topic
+    of their own through ``ObservabilityOptions.alarm_topic``.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self._emails: set[str] = set()
+        # Only alarms of this account and region, through both the key and the topic.
+        from_alarms = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": f"arn:{stack.partition}:cloudwatch:{stack.region}:"
+                f"{stack.account}:alarm:*"
+            },
+        }
+        cloudwatch_service = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        self.key = kms.Key(
+            self,
+            "Key",
+            enable_key_rotation=True,
+            description="Encrypts the AgentCore alarm notifications of this stack",
+        )
+        # CloudWatch alarms publish to encrypted topics only with a key they may use.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AlarmsEncryptNotifications",
+                principals=[cloudwatch_service],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions=from_alarms,
+            )
+        )
+        self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)
+        # A topic policy replaces SNS's default one, which is what lets CloudWatch publish.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AlarmsPublish",
+                principals=[cloudwatch_service],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions=from_alarms,
+            )
+        )
+
+    @classmethod
+    def of(cls, scope: IConstruct) -> AlarmTopic:
+        """The stack's topic, created on first call."""
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(SHARED_ID)
+        return existing if isinstance(existing, AlarmTopic) else cls(stack, SHARED_ID)
+
+    def subscribe_email(self, email: str) -> None:
+        """Subscribe ``email`` once, however many runtimes ask for it."""
+        if email not in self._emails:
+            self._emails.add(email)
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))

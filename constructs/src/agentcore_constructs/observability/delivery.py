@@ -1,0 +1,212 @@
+"""Vended-logs delivery of AgentCore resources, with the account-quota'd pieces shared per stack.
+
+CloudWatch Logs allows 10 resource policies per account and region, X-Ray 5 per account, so
+a policy per runtime stops deploying after a handful of agents. Here one stack-level
+``DeliveryPolicies`` covers every delivering resource of the stack: the logs policy by a
+log-group name prefix (:func:`vended_log_group_name`), the X-Ray policy by AgentCore resource
+type in the account, so neither grows with the number of agents (both have a 5 KB limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Names, Stack, Token
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_xray as xray
+from constructs import Construct, IConstruct
+
+LOG_GROUP_PREFIX = "/aws/vendedlogs/bedrock-agentcore"
+DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
+# The AgentCore resource types that vend traces; the X-Ray policy accepts spans from these only.
+TRACED_RESOURCE_TYPES = ("runtime", "gateway", "memory")
+SHARED_ID = "AgentCoreDeliveryPolicies"
+# Delivery source and destination names are at most 60 characters: short suffixes.
+SUFFIXES = {"APPLICATION_LOGS": "app", "USAGE_LOGS": "usage", "TRACES": "traces"}
+
+
+def vended_log_group_name(scope: IConstruct, kind: str, name: str) -> str:
+    """``/aws/vendedlogs/bedrock-agentcore/<stack>/<kind>/<name>``: the stack policy covers it."""
+    return f"{LOG_GROUP_PREFIX}/{Stack.of(scope).stack_name}/{kind}/{name}"
+
+
+class DeliveryPolicies(Construct):
+    """The stack's one logs resource policy and one X-Ray resource policy for log delivery.
+
+    Created on first use by :func:`deliver`, covering this stack's log groups; each policy only
+    once something in the stack needs it (no X-Ray slot without traces). With
+    ``account_wide=True`` both are created and cover every stack's groups (deploy it once per
+    account and region); stacks then set ``ObservabilityOptions(manage_delivery_policies=False)``
+    and create none.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, account_wide: bool = False) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self._conditions = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:*"
+            },
+        }
+        prefix = (
+            f"{LOG_GROUP_PREFIX}/" if account_wide else f"{LOG_GROUP_PREFIX}/{stack.stack_name}/"
+        )
+        self._group_name_prefix = prefix
+        self._logs_statement = iam.PolicyStatement(
+            sid="VendedLogsDelivery",
+            principals=[iam.ServicePrincipal(DELIVERY_SERVICE)],
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[
+                f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:{prefix}*"
+            ],
+            conditions=self._conditions,
+        )
+        self._logs_policy: logs.ResourcePolicy | None = None
+        self._xray_policy: xray.CfnResourcePolicy | None = None
+        if account_wide:
+            _ = self.logs_policy, self.xray_policy
+
+    @property
+    def logs_policy(self) -> logs.ResourcePolicy:
+        """Lets vended-logs delivery write streams of the covered log groups."""
+        if self._logs_policy is None:
+            self._logs_policy = logs.ResourcePolicy(
+                self,
+                "Logs",
+                resource_policy_name=f"{Names.unique_id(self)[-200:]}",
+                policy_statements=[self._logs_statement],
+            )
+        return self._logs_policy
+
+    @property
+    def xray_policy(self) -> xray.CfnResourcePolicy:
+        """Lets vended-logs delivery put spans of this account's AgentCore resources."""
+        if self._xray_policy is None:
+            stack = Stack.of(self)
+            generating = [
+                f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:{kind}/*"
+                for kind in TRACED_RESOURCE_TYPES
+            ]
+            traces = iam.PolicyDocument(
+                statements=[
+                    iam.PolicyStatement(
+                        sid="VendedTracesDelivery",
+                        principals=[iam.ServicePrincipal(DELIVERY_SERVICE)],
+                        actions=["xray:PutTraceSegments"],
+                        resources=["*"],
+                        conditions={
+                            **self._conditions,
+                            "ForAllValues:ArnLike": {"logs:LogGeneratingResourceArns": generating},
+                        },
+                    )
+                ]
+            )
+            self._xray_policy = xray.CfnResourcePolicy(
+                self,
+                "Traces",
+                policy_name=f"{Names.unique_id(self)[-100:]}-traces",
+                policy_document=stack.to_json_string(traces.to_json()),
+            )
+        return self._xray_policy
+
+    @classmethod
+    def of(cls, scope: IConstruct) -> DeliveryPolicies:
+        """The stack's policies, created on first call."""
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(SHARED_ID)
+        return existing if isinstance(existing, DeliveryPolicies) else cls(stack, SHARED_ID)
+
+    def cover(self, group: logs.ILogGroup) -> None:
+        """Add a log group outside the stack's prefix (a group the user brought)."""
+        name = group.log_group_name  # a Ref for groups made here: read the name they were given
+        resource = group.node.default_child
+        if isinstance(resource, logs.CfnLogGroup) and resource.log_group_name is not None:
+            name = resource.log_group_name
+        if not Token.is_unresolved(name) and name.startswith(self._group_name_prefix):
+            return
+        stack = Stack.of(self)
+        self._logs_statement.add_resources(
+            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:"
+            f"{name}:log-stream:*"
+        )
+
+
+def _xray_destination(scope: IConstruct) -> logs.CfnDeliveryDestination:
+    """One X-Ray delivery destination per stack: every traced resource delivers into it."""
+    stack = Stack.of(scope)
+    existing = stack.node.try_find_child("AgentCoreTracesDestination")
+    if isinstance(existing, logs.CfnDeliveryDestination):
+        return existing
+    return logs.CfnDeliveryDestination(
+        stack,
+        "AgentCoreTracesDestination",
+        # Stack names are unique per account and region, as destination names must be.
+        name=f"{stack.stack_name[:42]}-agentcore-traces",
+        delivery_destination_type="XRAY",
+    )
+
+
+def deliver(
+    scope: Construct,
+    *,
+    resource_arn: str,
+    name: str,
+    log_groups: Mapping[str, logs.ILogGroup],
+    traces: bool,
+    manage_policies: bool = True,
+) -> list[logs.CfnDelivery]:
+    """Deliver ``resource_arn``'s logs (log type -> group) and optionally its traces.
+
+    ``name`` prefixes the delivery sources and destinations, which are unique per account and
+    region: use the resource's own (unique) name. Deliveries of one resource are chained,
+    because CloudWatch Logs refuses concurrent changes to the same source resource.
+    """
+    policies = DeliveryPolicies.of(scope) if manage_policies else None
+    destinations: dict[str, logs.CfnDeliveryDestination] = {}
+    deliveries: list[logs.CfnDelivery] = []
+
+    def connect(log_type: str, destination: logs.CfnDeliveryDestination) -> None:
+        suffix = SUFFIXES.get(log_type, log_type.lower())
+        label = suffix.capitalize()
+        source = logs.CfnDeliverySource(
+            scope,
+            f"{label}Source",
+            name=f"{name}-{suffix}",
+            resource_arn=resource_arn,
+            log_type=log_type,
+        )
+        delivery = logs.CfnDelivery(
+            scope,
+            f"{label}Delivery",
+            delivery_source_name=source.name,
+            delivery_destination_arn=destination.attr_arn,
+        )
+        delivery.add_resource_dependency(source)
+        if deliveries:
+            delivery.add_resource_dependency(deliveries[-1])
+        deliveries.append(delivery)
+
+    for log_type, group in log_groups.items():
+        # Several log types may share a group: one destination per group.
+        key = Names.node_unique_id(group.node)
+        if key not in destinations:
+            destination = logs.CfnDeliveryDestination(
+                scope,
+                f"LogsDestination{len(destinations) or ''}",
+                name=f"{name}-logs{len(destinations) or ''}",
+                delivery_destination_type="CWL",
+                destination_resource_arn=group.log_group_arn,
+            )
+            if policies is not None:
+                policies.cover(group)
+                destination.node.add_dependency(policies.logs_policy)
+            destinations[key] = destination
+        connect(log_type, destinations[key])
+    if traces:
+        destination = _xray_destination(scope)
+        if policies is not None:
+            destination.node.add_dependency(policies.xray_policy)
+        connect("TRACES", destination)
+    return deliveries

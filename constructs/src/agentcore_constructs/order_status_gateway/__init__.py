@@ -1,5 +1,0 @@
-"""The demo AgentCore Gateway with an order-status Lambda target."""
-
-from .construct import OrderStatusGateway
-
-__all__ = ["OrderStatusGateway"]

@@ -1,0 +1,170 @@
+"""Many agents in one stack: account-quota'd pieces are shared, so the stack still deploys.
+
+CloudWatch Logs allows 10 resource policies per account and region, X-Ray 5 per account and
+CloudFormation 500 resources per stack; a per-runtime policy, topic or key hits these quickly.
+(Synth time at this scale is measured by ``benchmarks/scale.py``, not here.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
+
+from agentcore_constructs import (
+    AgentRuntime,
+    AgentRuntimeImage,
+    DeliveryPolicies,
+    ObservabilityOptions,
+)
+
+IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/platform/agents:build-42"
+AGENTS = 20
+
+
+def platform_stack(
+    outdir: Path, agents: int, observability: ObservabilityOptions | None = None
+) -> tuple[cdk.App, cdk.Stack, list[AgentRuntime]]:
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(
+        app, "AgentsStack", env=cdk.Environment(account="111122223333", region="eu-west-1")
+    )
+    runtimes = [
+        AgentRuntime(
+            stack,
+            f"Agent{n}",
+            runtime_name=f"agent_{n}",
+            image=AgentRuntimeImage.from_image_uri(IMAGE),
+            observability=observability,
+        )
+        for n in range(agents)
+    ]
+    return app, stack, runtimes
+
+
+def counts(stack: cdk.Stack) -> Counter[str]:
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    return Counter(r["Type"] for r in resources.values())
+
+
+@pytest.fixture(scope="module")
+def twenty(tmp_path_factory: pytest.TempPathFactory) -> tuple[cdk.Stack, Counter[str], Path]:
+    outdir = tmp_path_factory.mktemp("twenty")
+    app, stack, runtimes = platform_stack(outdir, AGENTS)
+    caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
+    for runtime in runtimes:
+        runtime.grant_invoke(caller)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()
+    return stack, counts(stack), outdir
+
+
+def test_twenty_agents_share_the_account_level_pieces(twenty) -> None:
+    _, found, _ = twenty
+    assert found["AWS::BedrockAgentCore::Runtime"] == AGENTS
+    assert found["AWS::Logs::ResourcePolicy"] == 1
+    assert found["AWS::XRay::ResourcePolicy"] == 1
+    assert found["AWS::SNS::Topic"] == 1
+    assert found["AWS::KMS::Key"] == 1
+    assert found["AWS::CloudWatch::Dashboard"] == 1
+    assert sum(found.values()) < 300, found
+
+
+def test_every_agent_still_has_its_alarms_logs_traces_and_dashboard_section(twenty) -> None:
+    stack, found, _ = twenty
+    template = Template.from_stack(stack).to_json()["Resources"]
+    assert found["AWS::CloudWatch::Alarm"] == 3 * AGENTS
+    sources = [
+        r["Properties"] for r in template.values() if r["Type"] == "AWS::Logs::DeliverySource"
+    ]
+    assert Counter(s["LogType"] for s in sources) == {
+        "APPLICATION_LOGS": AGENTS,
+        "USAGE_LOGS": AGENTS,
+        "TRACES": AGENTS,
+    }
+    (dashboard,) = (r for r in template.values() if r["Type"] == "AWS::CloudWatch::Dashboard")
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert all(f"## agent_{n}::DEFAULT" in body for n in range(AGENTS))
+
+
+def test_policies_stay_small_whatever_the_number_of_agents(twenty) -> None:
+    """Both policy kinds have a 5 KB limit: they cover a prefix, not a list of agents."""
+    stack, _, _ = twenty
+    template = Template.from_stack(stack).to_json()["Resources"]
+    for resource_type in ("AWS::Logs::ResourcePolicy", "AWS::XRay::ResourcePolicy"):
+        (policy,) = (r for r in template.values() if r["Type"] == resource_type)
+        document = json.dumps(policy["Properties"]["PolicyDocument"])
+        assert len(document) < 2000, (resource_type, len(document))
+        assert "agent_19" not in document
+
+
+def test_cdk_nag_finds_nothing_unacknowledged_with_twenty_agents(twenty) -> None:
+    _, _, outdir = twenty
+    report = json.loads((outdir / "validation-report.json").read_text())
+    violations: list[dict[str, Any]] = [
+        rule for plugin in report["pluginReports"] for rule in plugin.get("violations", [])
+    ]
+    assert violations == []
+
+
+def test_one_agent_per_stack_keeps_everything(tmp_path: Path) -> None:
+    _, stack, _ = platform_stack(tmp_path, 1)
+    found = counts(stack)
+    for resource_type in (
+        "AWS::Logs::ResourcePolicy",
+        "AWS::XRay::ResourcePolicy",
+        "AWS::SNS::Topic",
+        "AWS::KMS::Key",
+        "AWS::CloudWatch::Dashboard",
+        "AWS::Logs::LogGroup",
+    ):
+        assert found[resource_type] == 1, resource_type
+    assert found["AWS::CloudWatch::Alarm"] == 3
+
+
+def test_existing_topic_and_account_policies_are_used_instead(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    env = cdk.Environment(account="111122223333", region="eu-west-1")
+    account = cdk.Stack(app, "AccountStack", env=env)
+    DeliveryPolicies(account, "Delivery", account_wide=True)
+    stack = cdk.Stack(app, "AgentsStack", env=env)
+    topic = sns.Topic.from_topic_arn(
+        stack, "OpsTopic", "arn:aws:sns:eu-west-1:111122223333:ops-alarms"
+    )
+    options = ObservabilityOptions(alarm_topic=topic, manage_delivery_policies=False)
+    for n in range(3):
+        AgentRuntime(
+            stack,
+            f"Agent{n}",
+            runtime_name=f"agent_{n}",
+            image=AgentRuntimeImage.from_image_uri(IMAGE),
+            observability=options,
+        )
+    found = counts(stack)
+    for resource_type in (
+        "AWS::Logs::ResourcePolicy",
+        "AWS::XRay::ResourcePolicy",
+        "AWS::SNS::Topic",
+        "AWS::KMS::Key",
+    ):
+        assert found[resource_type] == 0, resource_type
+    alarms = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values()
+    assert {a["Properties"]["AlarmActions"][0] for a in alarms} == {topic.topic_arn}
+    account_policy = Template.from_stack(account).find_resources("AWS::Logs::ResourcePolicy")
+    (policy,) = account_policy.values()
+    assert "/aws/vendedlogs/bedrock-agentcore/*" in json.dumps(policy["Properties"])
+
+
+def test_no_xray_policy_slot_is_taken_without_traces(tmp_path: Path) -> None:
+    _, stack, _ = platform_stack(tmp_path, 2, ObservabilityOptions(tracing=False))
+    found = counts(stack)
+    assert found["AWS::XRay::ResourcePolicy"] == 0
+    assert found["AWS::Logs::ResourcePolicy"] == 1
