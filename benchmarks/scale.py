@@ -1,10 +1,11 @@
 """Benchmark many agents in one stack: synth time against an empty app, and what is synthesized.
 
 Each variant runs in its own Python process (jsii start-up included, as for `cdk synth`):
-an empty app (one empty stack), one `AgentRuntime`, and 20 `AgentRuntime`s with default
-options. Prints the median wall time of each, the ratio to the empty app, the resource count
-and the count of the account-quota'd resource types. Goal (issue 14): 20 agents within 1.5x
-the empty app, under 300 resources, at most one logs / X-Ray resource policy, topic and key.
+an empty app (one empty stack), one `AgentRuntime`, 20 `AgentRuntime`s with default options,
+and 20 of aws-cdk-lib's L2 `Runtime` for reference. Prints the median wall time of each, the
+ratio to the empty app, the resource count and the count of the account-quota'd resource types.
+Goal (issue 14): 20 agents within 1.5x the empty app, under 300 resources, at most one logs and
+one X-Ray resource policy, topic and key.
 Run: `make bench-scale`.
 """
 
@@ -27,29 +28,37 @@ QUOTA_TYPES = (
     "AWS::KMS::Key",
     "AWS::CloudWatch::Dashboard",
 )
-PROGRAM = """
+IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/a:1"
+PROGRAM = f"""
 import sys
 import aws_cdk as cdk
+from aws_cdk import aws_bedrockagentcore as l2
 from agentcore_constructs import AgentRuntime, AgentRuntimeImage
 
-agents = int(sys.argv[1])
-app = cdk.App(outdir=sys.argv[2])
+agents, outdir, construct = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+app = cdk.App(outdir=outdir)
 env = cdk.Environment(account="111122223333", region="eu-west-1")
 stack = cdk.Stack(app, "AgentsStack", env=env)
 for n in range(agents):
-    AgentRuntime(
-        stack, f"Agent{n}", runtime_name=f"agent_{n}",
-        image=AgentRuntimeImage.from_image_uri("111122223333.dkr.ecr.eu-west-1.amazonaws.com/a:1"),
-    )
+    if construct == "ours":
+        AgentRuntime(
+            stack, f"Agent{{n}}", runtime_name=f"agent_{{n}}",
+            image=AgentRuntimeImage.from_image_uri("{IMAGE}"),
+        )
+    else:
+        l2.Runtime(
+            stack, f"Agent{{n}}", runtime_name=f"agent_{{n}}",
+            agent_runtime_artifact=l2.AgentRuntimeArtifact.from_image_uri("{IMAGE}"),
+        )
 app.synth()
 """
 
 
-def synth(agents: int) -> tuple[float, Counter[str]]:
+def synth(agents: int, construct: str) -> tuple[float, Counter[str]]:
     with tempfile.TemporaryDirectory() as outdir:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-c", PROGRAM, str(agents), outdir],
+            [sys.executable, "-c", PROGRAM, str(agents), outdir, construct],
             check=True,
             stderr=subprocess.DEVNULL,  # the empty app's "no resources" validation warning
         )
@@ -59,21 +68,25 @@ def synth(agents: int) -> tuple[float, Counter[str]]:
 
 
 def main() -> None:
-    results = {}
-    for agents in (0, 1, 20):
-        times, found = [], Counter[str]()
-        for _ in range(RUNS):
-            elapsed, found = synth(agents)
-            times.append(elapsed)
-        results[agents] = (statistics.median(times), found)
-    empty = results[0][0]
+    variants = [(0, "ours"), (1, "ours"), (20, "ours"), (20, "l2")]
+    # Interleaved rounds, so drift in machine load hits every variant alike.
+    timings: dict[tuple[int, str], list[float]] = {v: [] for v in variants}
+    found: dict[tuple[int, str], Counter[str]] = {}
+    for _ in range(RUNS):
+        for variant in variants:
+            elapsed, found[variant] = synth(*variant)
+            timings[variant].append(elapsed)
+    empty = statistics.median(timings[(0, "ours")])
     print(f"synth, median of {RUNS} runs (each a fresh Python + jsii process)")
-    for agents, (median, found) in results.items():
-        label = "empty app" if agents == 0 else f"{agents} agent(s)"
-        quota = ", ".join(f"{t.split('::')[-1]} {found[t]}" for t in QUOTA_TYPES)
+    for agents, construct in variants:
+        median = statistics.median(timings[(agents, construct)])
+        types = found[(agents, construct)]
+        who = "AgentRuntime" if construct == "ours" else "aws-cdk-lib L2 Runtime"
+        label = "empty app" if agents == 0 else f"{agents} x {who}"
+        quota = ", ".join(f"{t.removeprefix('AWS::')} {types[t]}" for t in QUOTA_TYPES)
         print(
-            f"  {label:>11}: {median:6.2f} s  ({median / empty:4.2f}x empty)  "
-            f"resources {sum(found.values()):3d}  [{quota}]"
+            f"  {label:>28}: {median:6.2f} s  ({median / empty:4.2f}x empty)  "
+            f"resources {sum(types.values()):3d}  [{quota}]"
         )
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from .nag import arn_prefix, printed_partition
+from .stack_env import stack_env
 
 SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"
 METRICS_NAMESPACE = "bedrock-agentcore"
@@ -33,7 +33,7 @@ UNSCOPABLE_ACTIONS = (
 
 def trust_principal(scope: Construct) -> iam.IPrincipal:
     """The runtime service, only on behalf of runtimes in this account (confused deputy)."""
-    stack = Stack.of(scope)
+    stack = stack_env(scope)
     return iam.ServicePrincipal(
         SERVICE_PRINCIPAL,
         conditions={
@@ -49,7 +49,7 @@ def trust_principal(scope: Construct) -> iam.IPrincipal:
 
 def model_resource_arns(scope: Construct, model_id: str) -> list[str]:
     """ARNs a model id needs: the inference profile and every foundation model it routes to."""
-    stack = Stack.of(scope)
+    stack = stack_env(scope)
     partition, region, account = stack.partition, stack.region, stack.account
     if model_id.startswith("arn:"):
         return [model_id]
@@ -71,7 +71,7 @@ def runtime_base_statements(
 ) -> list[iam.PolicyStatement]:
     """What every runtime needs: write logs/traces/metrics, get identity tokens, and for a
     container artifact pull its image (a code artifact is read by the deploying principal)."""
-    stack = Stack.of(scope)
+    stack = stack_env(scope)
     partition, region, account = stack.partition, stack.region, stack.account
     log_groups = (
         f"arn:{partition}:logs:{region}:{account}:log-group:/aws/bedrock-agentcore/runtimes/*"
@@ -168,7 +168,7 @@ def secret_read_statements(
     ]
     keys = [s.encryption_key.key_arn for s in secrets if s.encryption_key is not None]
     if keys:
-        stack = Stack.of(scope)
+        stack = stack_env(scope)
         statements.append(
             iam.PolicyStatement(
                 sid="DecryptSecrets",
@@ -186,7 +186,7 @@ def secret_read_statements(
 
 def key_use_statement(scope: Construct, key: kms.IKey, service: str) -> iam.PolicyStatement:
     """Encrypt and decrypt with ``key``, only through ``service``."""
-    stack = Stack.of(scope)
+    stack = stack_env(scope)
     return iam.PolicyStatement(
         sid="MemoryKey",
         actions=["kms:Decrypt", "kms:GenerateDataKey"],

@@ -13,11 +13,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from .nag import acknowledge_wildcards, arn_prefix
+from .stack_env import stack_env
 
 RUNTIME_ID_SUFFIX = "-??????????"
 
@@ -61,7 +61,7 @@ def caller_actions(*, for_user: bool) -> list[str]:
 
 def runtime_arn_pattern(scope: IConstruct, runtime_name: str) -> str:
     """Matches exactly the runtime named ``runtime_name`` (no other name can match)."""
-    stack = Stack.of(scope)
+    stack = stack_env(scope)
     return (
         f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:runtime/"
         f"{runtime_name}{RUNTIME_ID_SUFFIX}"

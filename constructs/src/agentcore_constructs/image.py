@@ -10,13 +10,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from constructs import Construct, IDependable
 
 from .image_copy import EcrImageCopy
+from .stack_env import stack_env
 from .validation import is_token
 
 _ECR_URI = re.compile(
@@ -161,6 +161,6 @@ class _UriImage(AgentRuntimeImage):
         match = None if is_token(self.uri) else _ECR_URI.match(self.uri)
         if match is None:
             return BoundImage(self.uri, None, None)
-        partition = Stack.of(scope).partition
+        partition = stack_env(scope).partition
         arn = f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['name']}"
         return BoundImage(self.uri, None, arn)

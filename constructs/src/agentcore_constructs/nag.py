@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, Validations
 from constructs import IConstruct
 
+from .stack_env import stack_env
 from .validation import is_token
 
 
@@ -26,14 +27,14 @@ def _printed_environment(partition: str, region: str, account: str) -> tuple[str
 
 def arn_prefix(scope: IConstruct, service: str, *, region: bool = True) -> str:
     """``arn:<partition>:<service>:<region>:<account>`` as cdk-nag prints it."""
-    stack = Stack.of(scope)
+    stack = stack_env(scope)
     partition, where, account = _printed_environment(stack.partition, stack.region, stack.account)
     return f"arn:{partition}:{service}:{where if region else ''}:{account}"
 
 
 def printed_partition(scope: IConstruct) -> str:
     """The stack's partition as cdk-nag prints it (``aws`` or ``<AWS::Partition>``)."""
-    stack = Stack.of(scope)
+    stack = stack_env(scope)
     return _printed_environment(stack.partition, stack.region, stack.account)[0]
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -32,6 +32,7 @@ from .memory import AgentMemory
 from .nag import acknowledge_wildcards
 from .network import RuntimeNetwork
 from .observability import ObservabilityOptions, RuntimeMetrics, RuntimeObservability
+from .stack_env import stack_env
 from .validation import ProblemList, check_pattern, check_range, is_token
 
 RUNTIME_NAME_PATTERN = r"[a-zA-Z][a-zA-Z0-9_]{0,47}"
@@ -39,6 +40,7 @@ ENV_NAME_PATTERN = r"[a-zA-Z_][a-zA-Z0-9_]*"
 GATEWAY_ARN_PATTERN = r"arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:gateway/[a-zA-Z0-9-]+"
 LIFECYCLE_MIN_SECONDS = 60
 LIFECYCLE_MAX_SECONDS = 28800  # microVM runtimes; only capacity-provider runtimes allow more
+DEFAULT_IDLE_SECONDS = 900
 MAX_ENV_VARS = 50
 REGION_VARIABLE = "AGENT_REGION"
 SECRET_ENV_PREFIX = "SECRET_ARN_"
@@ -110,8 +112,8 @@ class AgentRuntime(Construct):
         if gateway is not None and not gateway_conflict:
             gateway_endpoint, gateway_arn = gateway.gateway_url, gateway.gateway_arn
         observability = observability or ObservabilityOptions()
-        idle = (idle_session_timeout or Duration.minutes(15)).to_seconds()
-        max_life = (max_lifetime or Duration.hours(8)).to_seconds()
+        idle = idle_session_timeout.to_seconds() if idle_session_timeout else DEFAULT_IDLE_SECONDS
+        max_life = max_lifetime.to_seconds() if max_lifetime else LIFECYCLE_MAX_SECONDS
         network = network or RuntimeNetwork.public()
         env = dict(environment_variables or {})
         if gateway_endpoint is not None:
@@ -127,7 +129,7 @@ class AgentRuntime(Construct):
             # Only the ARN: environment variables show in the console, values never go there.
             env[f"{SECRET_ENV_PREFIX}{secret_name}"] = secret.secret_arn
         # AWS_* variables belong to the platform; the agent prefers AWS_REGION when it is set.
-        env.setdefault(REGION_VARIABLE, Stack.of(self).region)
+        env.setdefault(REGION_VARIABLE, stack_env(self).region)
 
         self._validate(
             runtime_name=runtime_name,
@@ -288,7 +290,7 @@ class AgentRuntime(Construct):
 
     def invoke_url_for(self, qualifier: str) -> str:
         """HTTPS endpoint through the endpoint named ``qualifier``."""
-        stack = Stack.of(self)
+        stack = stack_env(self)
         encoded_arn = (
             f"arn%3A{stack.partition}%3Abedrock-agentcore%3A{stack.region}%3A{stack.account}"
             f"%3Aruntime%2F{self.runtime_id}"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct, IConstruct
+
+from ..stack_env import stack_env, stack_singleton
 
 SHARED_ID = "AgentCoreAlarmTopic"
 
@@ -21,7 +22,7 @@ class AlarmTopic(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
+        stack = stack_env(self)
         self._emails: set[str] = set()
         # Only alarms of this account and region, through both the key and the topic.
         from_alarms = {
@@ -63,9 +64,7 @@ class AlarmTopic(Construct):
     @classmethod
     def of(cls, scope: IConstruct) -> AlarmTopic:
         """The stack's topic, created on first call."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(SHARED_ID)
-        return existing if isinstance(existing, AlarmTopic) else cls(stack, SHARED_ID)
+        return stack_singleton(scope, SHARED_ID, cls)
 
     def subscribe_email(self, email: str) -> None:
         """Subscribe ``email`` once, however many runtimes ask for it."""

@@ -99,6 +99,7 @@ class RuntimeObservability(Construct):
             ),
         }
         alarms = {}
+        notify = actions.SnsAction(self.alarm_topic)  # one action object serves every alarm
         for name, (metric, threshold, periods, description) in specs.items():
             alarm = metric.create_alarm(
                 self,
@@ -110,7 +111,7 @@ class RuntimeObservability(Construct):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 alarm_description=description,
             )
-            alarm.add_alarm_action(actions.SnsAction(self.alarm_topic))
-            alarm.add_ok_action(actions.SnsAction(self.alarm_topic))
+            alarm.add_alarm_action(notify)
+            alarm.add_ok_action(notify)
             alarms[f"{prefix}{name}"] = alarm
         return alarms

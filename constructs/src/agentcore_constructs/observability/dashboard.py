@@ -14,6 +14,7 @@ from aws_cdk import IStableStringProducer, Lazy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct, IConstruct
 
+from ..stack_env import stack_env, stack_singleton
 from .metrics import NAMESPACE, RuntimeMetrics
 
 SHARED_ID = "AgentCoreDashboard"
@@ -35,9 +36,7 @@ class AgentDashboard(Construct):
     @classmethod
     def of(cls, scope: IConstruct) -> AgentDashboard:
         """The stack's dashboard, created on first call."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(SHARED_ID)
-        return existing if isinstance(existing, AgentDashboard) else cls(stack, SHARED_ID)
+        return stack_singleton(scope, SHARED_ID, cls)
 
     @property
     def dashboard_name(self) -> str:
@@ -48,7 +47,7 @@ class AgentDashboard(Construct):
         self._sections.append((title, metrics))
 
     def body(self) -> dict[str, Any]:
-        region = Stack.of(self).region
+        region = stack_env(self).region
         widgets: list[dict[str, Any]] = []
         for index, (title, metrics) in enumerate(self._sections):
             top = index * SECTION_HEIGHT

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Names, Stack, Token
+from aws_cdk import Names, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_xray as xray
 from constructs import Construct, IConstruct
+
+from ..stack_env import stack_env, stack_singleton
+from ..validation import is_token
 
 LOG_GROUP_PREFIX = "/aws/vendedlogs/bedrock-agentcore"
 DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
@@ -28,7 +31,7 @@ SUFFIXES = {"APPLICATION_LOGS": "app", "USAGE_LOGS": "usage", "TRACES": "traces"
 
 def vended_log_group_name(scope: IConstruct, kind: str, name: str) -> str:
     """``/aws/vendedlogs/bedrock-agentcore/<stack>/<kind>/<name>``: the stack policy covers it."""
-    return f"{LOG_GROUP_PREFIX}/{Stack.of(scope).stack_name}/{kind}/{name}"
+    return f"{LOG_GROUP_PREFIX}/{stack_env(scope).stack_name}/{kind}/{name}"
 
 
 class DeliveryPolicies(Construct):
@@ -43,7 +46,7 @@ class DeliveryPolicies(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, account_wide: bool = False) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
+        stack = stack_env(self)
         self._conditions = {
             "StringEquals": {"aws:SourceAccount": stack.account},
             "ArnLike": {
@@ -114,19 +117,17 @@ class DeliveryPolicies(Construct):
     @classmethod
     def of(cls, scope: IConstruct) -> DeliveryPolicies:
         """The stack's policies, created on first call."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(SHARED_ID)
-        return existing if isinstance(existing, DeliveryPolicies) else cls(stack, SHARED_ID)
+        return stack_singleton(scope, SHARED_ID, cls)
 
     def cover(self, group: logs.ILogGroup) -> None:
         """Add a log group outside the stack's prefix (a group the user brought)."""
-        name = group.log_group_name  # a Ref for groups made here: read the name they were given
+        # ``log_group_name`` is a Ref for groups made in this app: read the name they were given.
         resource = group.node.default_child
-        if isinstance(resource, logs.CfnLogGroup) and resource.log_group_name is not None:
-            name = resource.log_group_name
-        if not Token.is_unresolved(name) and name.startswith(self._group_name_prefix):
+        given = resource.log_group_name if isinstance(resource, logs.CfnLogGroup) else None
+        name = given if given is not None else group.log_group_name
+        if not is_token(name) and name.startswith(self._group_name_prefix):
             return
-        stack = Stack.of(self)
+        stack = stack_env(self)
         self._logs_statement.add_resources(
             f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:"
             f"{name}:log-stream:*"
@@ -135,17 +136,17 @@ class DeliveryPolicies(Construct):
 
 def _xray_destination(scope: IConstruct) -> logs.CfnDeliveryDestination:
     """One X-Ray delivery destination per stack: every traced resource delivers into it."""
-    stack = Stack.of(scope)
-    existing = stack.node.try_find_child("AgentCoreTracesDestination")
-    if isinstance(existing, logs.CfnDeliveryDestination):
-        return existing
-    return logs.CfnDeliveryDestination(
-        stack,
-        "AgentCoreTracesDestination",
-        # Stack names are unique per account and region, as destination names must be.
-        name=f"{stack.stack_name[:42]}-agentcore-traces",
-        delivery_destination_type="XRAY",
-    )
+
+    def create(stack: Stack, construct_id: str) -> logs.CfnDeliveryDestination:
+        return logs.CfnDeliveryDestination(
+            stack,
+            construct_id,
+            # Stack names are unique per account and region, as destination names must be.
+            name=f"{stack_env(stack).stack_name[:42]}-agentcore-traces",
+            delivery_destination_type="XRAY",
+        )
+
+    return stack_singleton(scope, "AgentCoreTracesDestination", create)
 
 
 def deliver(
@@ -164,24 +165,25 @@ def deliver(
     because CloudWatch Logs refuses concurrent changes to the same source resource.
     """
     policies = DeliveryPolicies.of(scope) if manage_policies else None
-    destinations: dict[str, logs.CfnDeliveryDestination] = {}
+    destination_arns: dict[int, str] = {}  # by group object: several types may share a group
     deliveries: list[logs.CfnDelivery] = []
 
-    def connect(log_type: str, destination: logs.CfnDeliveryDestination) -> None:
+    def connect(log_type: str, destination_arn: str) -> None:
         suffix = SUFFIXES.get(log_type, log_type.lower())
         label = suffix.capitalize()
+        source_name = f"{name}-{suffix}"
         source = logs.CfnDeliverySource(
             scope,
             f"{label}Source",
-            name=f"{name}-{suffix}",
+            name=source_name,
             resource_arn=resource_arn,
             log_type=log_type,
         )
         delivery = logs.CfnDelivery(
             scope,
             f"{label}Delivery",
-            delivery_source_name=source.name,
-            delivery_destination_arn=destination.attr_arn,
+            delivery_source_name=source_name,
+            delivery_destination_arn=destination_arn,
         )
         delivery.add_resource_dependency(source)
         if deliveries:
@@ -189,24 +191,23 @@ def deliver(
         deliveries.append(delivery)
 
     for log_type, group in log_groups.items():
-        # Several log types may share a group: one destination per group.
-        key = Names.node_unique_id(group.node)
-        if key not in destinations:
+        if id(group) not in destination_arns:
+            suffix = len(destination_arns) or ""
             destination = logs.CfnDeliveryDestination(
                 scope,
-                f"LogsDestination{len(destinations) or ''}",
-                name=f"{name}-logs{len(destinations) or ''}",
+                f"LogsDestination{suffix}",
+                name=f"{name}-logs{suffix}",
                 delivery_destination_type="CWL",
                 destination_resource_arn=group.log_group_arn,
             )
             if policies is not None:
                 policies.cover(group)
                 destination.node.add_dependency(policies.logs_policy)
-            destinations[key] = destination
-        connect(log_type, destinations[key])
+            destination_arns[id(group)] = destination.attr_arn
+        connect(log_type, destination_arns[id(group)])
     if traces:
         destination = _xray_destination(scope)
         if policies is not None:
             destination.node.add_dependency(policies.xray_policy)
-        connect("TRACES", destination)
+        connect("TRACES", destination.attr_arn)
     return deliveries

@@ -1,0 +1,65 @@
+"""A stack's partition, region and account, read once per stack instead of once per use.
+
+Each read of ``Stack.of(scope).region`` is a jsii round trip to the Node process; a runtime
+needs its stack's environment a dozen times, so with many runtimes in a stack these reads are
+a large part of synth time. The values are kept on the (Python) stack object itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from aws_cdk import Stack
+from constructs import IConstruct
+
+_ENV_ATTRIBUTE = "_agentcore_env"
+_SHARED_ATTRIBUTE = "_agentcore_shared"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StackEnv:
+    """Where a stack deploys, as the strings (or tokens) CloudFormation will resolve."""
+
+    stack: Stack
+    partition: str
+    region: str
+    account: str
+    url_suffix: str
+    stack_name: str
+
+    def arn(self, service: str, resource: str, *, region: bool = True) -> str:
+        """``arn:<partition>:<service>:<region>:<account>:<resource>``."""
+        return (
+            f"arn:{self.partition}:{service}:{self.region if region else ''}:"
+            f"{self.account}:{resource}"
+        )
+
+
+def stack_env(scope: IConstruct) -> StackEnv:
+    stack = Stack.of(scope)
+    env = getattr(stack, _ENV_ATTRIBUTE, None)
+    if env is None:
+        env = StackEnv(
+            stack=stack,
+            partition=stack.partition,
+            region=stack.region,
+            account=stack.account,
+            url_suffix=stack.url_suffix,
+            stack_name=stack.stack_name,
+        )
+        setattr(stack, _ENV_ATTRIBUTE, env)
+    return env
+
+
+def stack_singleton(scope: IConstruct, construct_id: str, create: Callable[[Stack, str], T]) -> T:
+    """The stack's one ``construct_id`` child, created by ``create(stack, id)`` on first use."""
+    stack = Stack.of(scope)
+    shared: dict[str, object] = getattr(stack, _SHARED_ATTRIBUTE, None) or {}
+    if construct_id not in shared:
+        existing = stack.node.try_find_child(construct_id)
+        shared[construct_id] = existing if existing is not None else create(stack, construct_id)
+        setattr(stack, _SHARED_ATTRIBUTE, shared)
+    return shared[construct_id]  # type: ignore[return-value]
