@@ -14,6 +14,19 @@ from constructs import Construct
 from .validation import is_token
 
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+
+
+def discovery_url_problems(url: str | None) -> list[tuple[str, object, str]]:
+    """An OIDC discovery URL must be https and end in the well-known path (runtime, gateway)."""
+    if url is None or is_token(url):
+        return []
+    if url.startswith("https://") and url.endswith(DISCOVERY_SUFFIX):
+        return []
+    return [
+        ("authorizer.discovery_url", url, f"must be an https URL ending with {DISCOVERY_SUFFIX}")
+    ]
+
+
 # Printable ASCII without space, double quote or backslash (the service's AllowedScope pattern).
 SCOPE_PATTERN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
 
@@ -70,20 +83,7 @@ class RuntimeAuthorizer:
         )
 
     def problems(self) -> list[tuple[str, object, str]]:
-        found: list[tuple[str, object, str]] = []
-        url = self.discovery_url
-        if (
-            url is not None
-            and not is_token(url)
-            and not (url.startswith("https://") and url.endswith(DISCOVERY_SUFFIX))
-        ):
-            found.append(
-                (
-                    "authorizer.discovery_url",
-                    url,
-                    f"must be an https URL ending with {DISCOVERY_SUFFIX}",
-                )
-            )
+        found = discovery_url_problems(self.discovery_url)
         if not (self.allowed_clients or self.allowed_audience):
             found.append(
                 (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_bedrockagentcore as agentcore
 
-from ..authorizer import DISCOVERY_SUFFIX, SCOPE_PATTERN
+from ..authorizer import SCOPE_PATTERN, discovery_url_problems
 from ..validation import is_token
 
 IAM = "AWS_IAM"
@@ -50,20 +50,7 @@ class GatewayAuthorizer:
     def problems(self) -> list[tuple[str, object, str]]:
         if self.authorizer_type != JWT:
             return []
-        found: list[tuple[str, object, str]] = []
-        url = self.discovery_url
-        if (
-            url is not None
-            and not is_token(url)
-            and not (url.startswith("https://") and url.endswith(DISCOVERY_SUFFIX))
-        ):
-            found.append(
-                (
-                    "authorizer.discovery_url",
-                    url,
-                    f"must be an https URL ending with {DISCOVERY_SUFFIX}",
-                )
-            )
+        found = discovery_url_problems(self.discovery_url)
         if not (self.allowed_clients or self.allowed_audiences or self.allowed_scopes):
             # The service accepts this, but then every token the issuer signs gets in.
             found.append(
