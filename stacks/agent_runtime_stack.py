@@ -7,6 +7,7 @@ environment, so the same class deploys dev and prod.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cognito as cognito
@@ -64,8 +65,8 @@ class AgentRuntimeStack(Stack):
 
         self.repository: ecr.Repository | None = None
         auth = self._cognito() if config.runtime.authorizer == "cognito_jwt" else None
-        self.gateway_endpoint, self.gateway_arn = self._gateway()
-        network, self.endpoints = runtime_network(self, config)
+        gateway = self._gateway()
+        network, self.vpc_endpoints = runtime_network(self, config)
         self.memory = self._memory()
         self.runtime = AgentRuntime(
             self,
@@ -84,11 +85,11 @@ class AgentRuntimeStack(Stack):
             # The verified JWT reaches the agent, whose subject names the memory's actor.
             request_header_allowlist=["Authorization"] if auth and self.memory else [],
             model_ids=[config.model_id],
-            gateway_endpoint=self.gateway_endpoint,
-            gateway_arn=self.gateway_arn,
+            # The demo gateway object (URL, ARN and invoke grant in one), or the configured one.
+            **gateway,
             observability=self._observability(),
         )
-        self.endpoints = [
+        self.runtime_endpoints = [
             self.runtime.add_endpoint(
                 endpoint.name, version=endpoint.version, description=endpoint.description
             )
@@ -131,10 +132,14 @@ class AgentRuntimeStack(Stack):
             empty_on_delete=destroy,
         )
 
-    def _gateway(self) -> tuple[str, str]:
+    def _gateway(self) -> dict[str, Any]:
         """The configured gateway, or a demo one with the order-status tool (self-contained)."""
         if self.config.gateway is not None:
-            return self.config.gateway.endpoint, self.config.gateway.arn
+            self.gateway_endpoint, self.gateway_arn = (
+                self.config.gateway.endpoint,
+                self.config.gateway.arn,
+            )
+            return {"gateway_endpoint": self.gateway_endpoint, "gateway_arn": self.gateway_arn}
         settings = self.config.observability
         self.demo_gateway = AgentGateway(
             self,
@@ -155,7 +160,9 @@ class AgentRuntimeStack(Stack):
             log_retention=retention(settings.log_retention_days),
             removal_policy=REMOVAL[settings.log_removal_policy],
         )
-        return self.demo_gateway.gateway_url, self.demo_gateway.gateway_arn
+        self.gateway_endpoint = self.demo_gateway.gateway_url
+        self.gateway_arn = self.demo_gateway.gateway_arn
+        return {"gateway": self.demo_gateway}
 
     def _memory(self) -> AgentMemory | None:
         settings = self.config.memory
@@ -245,7 +252,8 @@ class AgentRuntimeStack(Stack):
 
     def _outputs(self, *, auth_mode: str) -> None:
         # Callers go through the first named endpoint when there is one.
-        qualifier = self.endpoints[0].qualifier if self.endpoints else "DEFAULT"
+        endpoints = self.runtime_endpoints
+        qualifier = endpoints[0].qualifier if endpoints else "DEFAULT"
         outputs = {
             "RuntimeArn": self.runtime.runtime_arn,
             "RuntimeId": self.runtime.runtime_id,
@@ -262,9 +270,9 @@ class AgentRuntimeStack(Stack):
             outputs["EcrRepositoryUri"] = self.repository.repository_uri
         if self.memory is not None:
             outputs["MemoryId"] = self.memory.memory_id
-        if self.endpoints:
-            outputs["EndpointArn"] = self.endpoints[0].endpoint_arn
-            outputs["EndpointLiveVersion"] = self.endpoints[0].live_version
+        if endpoints:
+            outputs["EndpointArn"] = endpoints[0].endpoint_arn
+            outputs["EndpointLiveVersion"] = endpoints[0].live_version
         if auth_mode == "jwt":
             outputs |= {
                 "CognitoTokenUrl": f"{self.user_pool_domain.base_url()}/oauth2/token",
