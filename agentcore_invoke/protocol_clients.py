@@ -17,6 +17,10 @@ import httpx
 from .errors import InvokeError
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+MISSING_CLIENT = (
+    "the runtime serves {protocol}, whose client ({package}) is not installed: "
+    "pip install 'agentcore-strands-app[protocols]' (make install has it)"
+)
 Frame = dict[str, Any]
 
 
@@ -44,8 +48,11 @@ def invoke_a2a(
     url: str, prompt: str, *, session_id: str, auth: Any, headers: dict[str, str], timeout: float
 ) -> Iterator[Frame]:
     """A2A ``message/stream`` with the a2a-sdk client; the card comes from the runtime."""
-    from a2a.client import A2ACardResolver, A2AClientError, ClientConfig, ClientFactory
-    from a2a.types import DataPart, Message, Part, Role, TaskState, TextPart
+    try:
+        from a2a.client import A2ACardResolver, A2AClientError, ClientConfig, ClientFactory
+        from a2a.types import DataPart, Message, Part, Role, TaskState, TextPart
+    except ImportError:
+        raise InvokeError(MISSING_CLIENT.format(protocol="A2A", package="a2a-sdk")) from None
 
     async def talk() -> list[Frame]:
         frames: list[Frame] = []
@@ -100,9 +107,12 @@ def invoke_mcp(
     url: str, prompt: str, *, session_id: str, auth: Any, headers: dict[str, str], timeout: float
 ) -> Iterator[Frame]:
     """The agent's ``ask_order_agent`` tool, called with the `mcp` client."""
-    import httpx2
-    from mcp import ClientSession
-    from mcp.client.streamable_http import streamable_http_client
+    try:
+        import httpx2
+        from mcp import ClientSession
+        from mcp.client.streamable_http import streamable_http_client
+    except ImportError:
+        raise InvokeError(MISSING_CLIENT.format(protocol="MCP", package="mcp")) from None
 
     from agent.sigv4 import for_httpx2
 
