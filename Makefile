@@ -8,7 +8,7 @@ ENV ?= dev
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 STAMP := .make/installed
 
-.PHONY: install synth test test-fast lint format arm64-check lock bench bench-code bench-protocols bench-traces bench-memory bench-scale clean
+.PHONY: install synth test test-fast lint format arm64-check lock bench bench-code bench-protocols bench-traces bench-memory bench-scale bench-dev-loop clean
 
 install: $(STAMP)
 
@@ -66,6 +66,10 @@ bench-memory: install
 
 bench-scale: install
 	python benchmarks/scale.py
+
+# `python app.py` for dev against an empty CDK app; ARGS=--pytest adds the pytest wall time.
+bench-dev-loop: install
+	python benchmarks/dev_loop.py $(ARGS)
 
 clean:
 	rm -rf cdk.out .make

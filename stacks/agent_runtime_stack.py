@@ -33,7 +33,7 @@ from .agent_settings import agent_environment
 from .config import EnvironmentConfig
 from .log_retention import retention
 from .network import runtime_network
-from .order_tools import OrderStatusTools
+from .order_tools.construct import OrderStatusTools
 from .secrets import runtime_secrets
 
 INVOKE_SCOPE = "invoke"

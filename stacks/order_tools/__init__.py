@@ -1,5 +1,3 @@
-"""The demo's order-status tool: a Lambda function behind an AgentGateway target."""
-
-from .construct import OrderStatusTools
-
-__all__ = ["OrderStatusTools"]
+"""The demo's order-status tool: a Lambda function (``function/``) behind an AgentGateway target
+(``construct.OrderStatusTools``). Nothing is imported here, so the function's code loads
+without aws_cdk (the local MCP test double serves it)."""

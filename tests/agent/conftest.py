@@ -12,7 +12,6 @@ from tests.doubles.processes import (
     McpServer,
     MotoServer,
     running_agent,
-    running_mcp_server,
     running_moto_server,
 )
 
@@ -30,14 +29,9 @@ def session_id(name: str) -> str:
     return f"test-session-{name}".ljust(40, "0")
 
 
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[McpServer]:
-    with running_mcp_server(tmp_path_factory.mktemp("gateway")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def agent(tmp_path_factory: pytest.TempPathFactory, gateway: McpServer) -> Iterator[AgentServer]:
+    """One per worker, for the modules that only talk to it (each test its own session id)."""
     with running_agent(
         tmp_path_factory.mktemp("agent"),
         GATEWAY_ENDPOINT=gateway.url,

@@ -16,6 +16,7 @@ import httpx
 
 from tests.doubles.processes import (
     AgentServer,
+    MotoServer,
     free_port,
     running_agent,
     running_moto_server,
@@ -24,6 +25,7 @@ from tests.doubles.processes import (
 from .conftest import FAKE_AWS, SESSION_HEADER, session_id
 
 MEMORY_ID = "orders_memory-AbCdEf1234"
+CREATE_EVENT = f"POST /memories/{MEMORY_ID}/events HTTP/1.1"  # in moto's request log
 USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-User-Id"
 
 
@@ -40,14 +42,19 @@ def events(moto_url: str, actor: str, session: str) -> list[dict]:
     )["events"]
 
 
-def wait_for_events(moto_url: str, actor: str, session: str, count: int) -> list[dict]:
+def wait_for_events(moto: MotoServer, actor: str, session: str, count: int) -> list[dict]:
+    """The session's events once moto holds ``count``: re-read after each event it stores
+    (its request log has a line per CreateEvent), not on a timer."""
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = events(moto_url, actor, session)
+    while True:
+        stored = moto.log_text().count(CREATE_EVENT)
+        found = events(moto.url, actor, session)
         if len(found) >= count:
             return found
-        time.sleep(0.1)
-    raise TimeoutError(f"{count} events for {actor}/{session} never arrived")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"{count} events for {actor}/{session} never arrived")
+        moto.wait_for_log(lambda log, stored=stored: log.count(CREATE_EVENT) > stored, remaining)
 
 
 def agent_with_memory(tmp_path, moto_url: str, **env: str):
@@ -76,7 +83,7 @@ def test_a_conversation_survives_a_new_process(tmp_path, moto, gateway) -> None:
     with agent_with_memory(tmp_path, moto.url, GATEWAY_ENDPOINT=gateway.url) as first:
         reply = ask(first, "Where is order ORD-3150?", session, "customer-1")
         assert reply.status_code == 200 and "PROCESSING" in reply.json()["response"]
-        (event,) = wait_for_events(moto.url, "customer-1", session, 1)
+        (event,) = wait_for_events(moto, "customer-1", session, 1)
     payload = event["payload"]
     assert payload[0]["conversational"] == {
         "content": {"text": "Where is order ORD-3150?"},
@@ -118,16 +125,14 @@ def test_a_failing_write_does_not_block_the_reply_and_is_retried(tmp_path, gatew
         port = flaky.url.rsplit(":", 1)[1]
         with agent_with_memory(tmp_path, flaky.url, GATEWAY_ENDPOINT=gateway.url) as agent:
             assert ask(agent, "Where is ORD-1234?", session, "customer-4").status_code == 200
-            wait_for_events(flaky.url, "customer-4", session, 1)
+            wait_for_events(flaky, "customer-4", session, 1)
             flaky.stop()
             started = time.monotonic()
             reply = ask(agent, "And ORD-2001?", session, "customer-4")
             assert reply.status_code == 200 and "DELIVERED" in reply.json()["response"]
             assert time.monotonic() - started < 5, "the reply did not wait for Memory"
-            deadline = time.monotonic() + 20
-            while '"memory write failed"' not in agent.log_text() and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert '"memory write failed"' in agent.log_text()
-            flaky.start()  # back, empty: the pending turn must still arrive
-            (kept,) = wait_for_events(f"http://127.0.0.1:{port}", "customer-4", session, 1)
+            agent.wait_for_log('"memory write failed"', 20)
+            flaky.start()  # back on the same port, empty: the pending turn must still arrive
+            assert flaky.url == f"http://127.0.0.1:{port}"
+            (kept,) = wait_for_events(flaky, "customer-4", session, 1)
     assert kept["payload"][0]["conversational"]["content"]["text"] == "And ORD-2001?"

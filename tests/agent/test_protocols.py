@@ -14,12 +14,7 @@ import uuid
 from collections.abc import Iterator
 
 import httpx
-import httpx2
 import pytest
-from a2a.client import A2ACardResolver, ClientConfig, ClientFactory
-from a2a.types import DataPart, Message, Part, Role, TaskState, TextPart
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -155,6 +150,10 @@ async def a2a_ask(
     streaming: bool,
     context_id: str | None = None,
 ):
+    # The a2a and mcp clients load where used: every xdist worker collects this module.
+    from a2a.client import A2ACardResolver, ClientConfig, ClientFactory
+    from a2a.types import Message, Part, Role, TextPart
+
     headers = {SESSION_HEADER: session} if session else {}
     async with httpx.AsyncClient(timeout=60, headers=headers) as http:
         card = await A2ACardResolver(http, agent.base_url).get_agent_card()
@@ -171,6 +170,8 @@ async def a2a_ask(
 
 
 def answer_of(task) -> tuple[str, dict]:
+    from a2a.types import DataPart, TextPart
+
     text = "".join(
         p.root.text
         for a in task.artifacts or []
@@ -206,6 +207,8 @@ def test_a2a_client_gets_the_tool_backed_answer(a2a_agent, streaming) -> None:
             streaming=streaming,
         )
     )
+    from a2a.types import TaskState
+
     assert task.status.state == TaskState.completed
     text, details = answer_of(task)
     assert "794601234567" in text and "FedEx" in text
@@ -273,6 +276,10 @@ def test_a2a_card_advertises_the_runtime_url(tmp_path_factory, gateway) -> None:
 
 
 async def mcp_call(agent: AgentServer, prompt: str, session: str | None, extra: dict | None = None):
+    import httpx2
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
     headers = {**({SESSION_HEADER: session} if session else {}), **(extra or {})}
     async with (
         httpx2.AsyncClient(headers=headers, timeout=60) as http,

@@ -8,6 +8,7 @@ appear nowhere: not in logs, replies or spans.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -60,6 +61,11 @@ def traced_agent(tmp_path_factory, moto, receiver, gateway) -> Iterator[tuple[Ag
         yield agent, arn
 
 
+def answered(moto_log: str, status: int) -> int:
+    """Secrets Manager calls moto answered with ``status``: its request log has one line each."""
+    return len(re.findall(rf'"\S*POST / HTTP/1\.1\S*" {status} ', moto_log))
+
+
 def ask(agent: AgentServer, prompt: str, session: str) -> httpx.Response:
     return httpx.post(
         f"{agent.base_url}/invocations",
@@ -105,13 +111,15 @@ def test_the_backend_key_comes_from_the_secret_and_follows_rotation(
     ask(agent, "Where is ORD-2001?", session_id("key-a"))
     assert {s.headers.get("x-api-key") for s in receiver.wait_for("invocation")} == {FIRST_KEY}
     secrets_client(moto).put_secret_value(SecretId=arn, SecretString=ROTATED_KEY)
+    # The agent's next refresh (every 5 s) is the next request moto serves after the rotation.
+    served = answered(moto.log_text(), 200)
+    moto.wait_for_log(lambda log: answered(log, 200) > served)
     deadline = time.monotonic() + 30
     keys: set = set()
     while keys != {ROTATED_KEY} and time.monotonic() < deadline:
         receiver.clear()
         ask(agent, "Where is ORD-3150?", session_id("key-b"))
         keys = {s.headers.get("x-api-key") for s in receiver.wait_for("invocation")}
-        time.sleep(1)
     assert keys == {ROTATED_KEY}, "the refreshed value is used without a restart"
     log = agent.log_text()
     assert FIRST_KEY not in log and ROTATED_KEY not in log
@@ -178,13 +186,16 @@ def test_a_missing_required_secret_is_a_clear_503_and_one_log_line(
         **FAKE_AWS,
     ) as agent:
         assert httpx.get(f"{agent.base_url}/ping").json()["status"] == "Healthy"
-        time.sleep(1)
+        agent.wait_for_log("secret unavailable")  # the first fetch, right after start
+        refused = answered(moto.log_text(), 404)  # ResourceNotFoundException
         reply = ask(agent, "Where is ORD-1234?", session_id("missing"))
         assert reply.status_code == 503
         error = reply.json()["error"]
         assert error["code"] == "secret_unavailable" and "PARTNER_KEY" in error["message"]
         assert "ResourceNotFoundException" in error["message"]
-        time.sleep(6)  # another refresh: the same problem is not logged again
+        # Another refresh (5 s later) meets the same problem, which is not logged again.
+        moto.wait_for_log(lambda log: answered(log, 404) > refused)
+        assert ask(agent, "Where is ORD-1234?", session_id("missing")).status_code == 503
         lines = [line for line in agent.log_text().splitlines() if "secret unavailable" in line]
     assert len(lines) == 1 and "PARTNER_KEY" in lines[0]
 
@@ -215,7 +226,7 @@ def test_a_denied_secret_is_a_clear_503(tmp_path_factory, gateway) -> None:
             AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"],
             AWS_REGION="us-east-1",
         ) as agent:
-            time.sleep(1)
+            agent.wait_for_log("secret unavailable")  # the first fetch was refused
             reply = ask(agent, "Where is ORD-1234?", session_id("denied"))
             log = agent.log_text()
     assert reply.status_code == 503

@@ -20,7 +20,6 @@ import uvicorn
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from mcp.server.mcpserver import MCPServer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stacks.order_tools.function import handler as order_tool
@@ -36,7 +35,9 @@ AUTH_HEADER = re.compile(
 )
 
 
-def build_server() -> MCPServer:
+def build_server():
+    from mcp.server.mcpserver import MCPServer  # only the double's process needs the server
+
     server = MCPServer("order-status-gateway-test-double")
 
     def get_order_status(order_id: str) -> dict[str, Any]:
@@ -141,7 +142,8 @@ def main() -> None:
     app: ASGIApp = build_server().streamable_http_app()
     if args.sigv4:
         app = SigV4Verifier(app)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    # uvicorn's "Uvicorn running on ..." line (INFO) tells the tests the port is open.
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="info", access_log=False)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,16 +34,15 @@ class ReceivedSpan:
 class OtlpReceiver:
     url: str = ""
     spans: list[ReceivedSpan] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Condition = field(default_factory=threading.Condition)  # notified per POST
 
     def wait_for(self, name_prefix: str, timeout: float = 30.0) -> list[ReceivedSpan]:
         """Every span received so far, once one whose name starts with the prefix arrived."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if any(s.name.startswith(name_prefix) for s in self.spans):
-                    return list(self.spans)
-            time.sleep(0.05)
+        with self.lock:
+            if self.lock.wait_for(
+                lambda: any(s.name.startswith(name_prefix) for s in self.spans), timeout
+            ):
+                return list(self.spans)
         raise TimeoutError(f"no span named {name_prefix}* within {timeout} s: {self.names()}")
 
     def names(self) -> list[str]:
@@ -84,6 +82,7 @@ def _handler(receiver: OtlpReceiver) -> type[BaseHTTPRequestHandler]:
             ]
             with receiver.lock:
                 receiver.spans.extend(spans)
+                receiver.lock.notify_all()
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")
             self.end_headers()

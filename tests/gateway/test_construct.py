@@ -13,7 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import lint
 
 from agentcore_constructs import AgentGateway, GatewayObservability
-from stacks.order_tools import OrderStatusTools
+from stacks.order_tools.construct import OrderStatusTools
 
 
 def build(outdir: Path) -> tuple[cdk.App, cdk.Stack, AgentGateway, OrderStatusTools]:

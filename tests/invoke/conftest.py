@@ -9,7 +9,7 @@ import pytest
 from botocore.session import get_session
 from botocore.stub import Stubber
 
-from tests.doubles.processes import AgentServer, running_agent, running_mcp_server
+from tests.doubles.processes import AgentServer, McpServer, running_agent
 
 from .doubles import CLIENT_ID, CLIENT_SECRET, SCOPE
 
@@ -19,21 +19,25 @@ ENCODED_ARN = RUNTIME_ARN.replace(":", "%3A").replace("/", "%2F")
 POOL_ID = "us-east-1_LocalPool1"
 
 
-@pytest.fixture(scope="module")
-def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentServer]:
-    tmp = tmp_path_factory.mktemp("invoke")
-    with (
-        running_mcp_server(tmp) as gateway,
-        running_agent(tmp, GATEWAY_ENDPOINT=gateway.url, GATEWAY_AUTH="none") as server,
-    ):
+@pytest.fixture(scope="session")
+def agent(tmp_path_factory: pytest.TempPathFactory, gateway: McpServer) -> Iterator[AgentServer]:
+    """One per worker for the invoke tests (each test its own session id)."""
+    with running_agent(
+        tmp_path_factory.mktemp("invoke"), GATEWAY_ENDPOINT=gateway.url, GATEWAY_AUTH="none"
+    ) as server:
         yield server
+
+
+# One botocore session for the module: it loads each service model once (about 50 ms a
+# client otherwise); every StubbedAws still gets clients and stubs of its own.
+_BOTOCORE = get_session()
 
 
 class StubbedAws:
     """A boto3.Session look-alike whose clients answer from botocore Stubbers (no AWS)."""
 
     def __init__(self, credentials=None) -> None:
-        session = get_session()
+        session = _BOTOCORE
         self.credentials = credentials
         self.clients = {
             name: session.create_client(

@@ -29,19 +29,37 @@ SCOPE = "agentcore-runtime-dev/invoke"
 SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id"
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, with an event set once start-up has finished (or failed)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.startup_done = threading.Event()
+
+    async def startup(self, sockets=None) -> None:
+        try:
+            await super().startup(sockets)
+        finally:
+            self.startup_done.set()
+
+
 @contextlib.contextmanager
 def serve(app, port: int | None = None) -> Iterator[str]:
-    """Run an ASGI app with uvicorn in a thread; yields its base URL."""
+    """Run an ASGI app with uvicorn in a thread; yields its base URL once it listens."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
-        threading.Event().wait(0.01)
+    server.startup_done.wait(30)
+    if not server.started:
+        server.should_exit = True
+        thread.join(10)
+        raise RuntimeError(f"uvicorn did not start on port {port}")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
+        # The test is done with it: no waiting for requests still in flight (a delayed one).
+        server.should_exit = server.force_exit = True
         thread.join(10)
 
 

@@ -13,26 +13,21 @@ import pytest
 from botocore.credentials import Credentials
 
 from tests.doubles.order_mcp_server import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
-from tests.doubles.processes import free_port, running_agent, running_mcp_server
+from tests.doubles.processes import free_port, running_agent
 
 from .conftest import ENCODED_ARN, RUNTIME_ARN, StubbedAws
 from .doubles import RuntimeFrontDoorDouble, serve
 from .test_invoke_command import run
 
 
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
-    with running_mcp_server(tmp_path_factory.mktemp("protocol-gateway")) as server:
-        yield server
-
-
-@pytest.fixture(params=["A2A", "MCP", "AGUI", "HTTP"])
-def deployment(request, gateway, tmp_path):
+@pytest.fixture(scope="module", params=["A2A", "MCP", "AGUI", "HTTP"])
+def deployed(request, gateway, tmp_path_factory):
+    """One agent and front door per protocol for the module (each test uses its own sessions)."""
     protocol = request.param
     door_port = free_port()
     invocations = f"http://127.0.0.1:{door_port}/runtimes/{ENCODED_ARN}/invocations"
     with running_agent(
-        tmp_path,
+        tmp_path_factory.mktemp(f"deployment-{protocol.lower()}"),
         AGENT_PROTOCOL=protocol,
         GATEWAY_ENDPOINT=gateway.url,
         GATEWAY_AUTH="none",
@@ -49,6 +44,16 @@ def deployment(request, gateway, tmp_path):
                 "Protocol": protocol,
             }
             yield protocol, door, outputs
+
+
+@pytest.fixture
+def deployment(deployed):
+    """The protocol's deployment, with what its front door saw so far forgotten."""
+    _, door, _ = deployed
+    for name, seen in vars(door).items():
+        if name.startswith("seen_"):
+            seen.clear()
+    return deployed
 
 
 def signed_aws(outputs: dict) -> StubbedAws:

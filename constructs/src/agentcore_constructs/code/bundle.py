@@ -157,7 +157,13 @@ class Bundler:
         if result.returncode != 0:
             shutil.rmtree(staging, ignore_errors=True)
             raise BundleError(_explain_pip_failure(result.stderr, spec))
-        staging.rename(folder)
+        try:
+            staging.rename(folder)
+        except OSError:
+            # Another process (a parallel synth or test worker) filled the cache first.
+            shutil.rmtree(staging, ignore_errors=True)
+            if not folder.is_dir():
+                raise
         return folder
 
 
