@@ -25,11 +25,11 @@ def _printed_environment(partition: str, region: str, account: str) -> tuple[str
     )
 
 
-def arn_prefix(scope: IConstruct, service: str, *, region: bool = True) -> str:
+def arn_prefix(scope: IConstruct, service: str) -> str:
     """``arn:<partition>:<service>:<region>:<account>`` as cdk-nag prints it."""
     stack = stack_env(scope)
-    partition, where, account = _printed_environment(stack.partition, stack.region, stack.account)
-    return f"arn:{partition}:{service}:{where if region else ''}:{account}"
+    partition, region, account = _printed_environment(stack.partition, stack.region, stack.account)
+    return f"arn:{partition}:{service}:{region}:{account}"
 
 
 def printed_partition(scope: IConstruct) -> str:

@@ -30,13 +30,6 @@ class StackEnv:
     url_suffix: str
     stack_name: str
 
-    def arn(self, service: str, resource: str, *, region: bool = True) -> str:
-        """``arn:<partition>:<service>:<region>:<account>:<resource>``."""
-        return (
-            f"arn:{self.partition}:{service}:{self.region if region else ''}:"
-            f"{self.account}:{resource}"
-        )
-
 
 def stack_env(scope: IConstruct) -> StackEnv:
     stack = Stack.of(scope)

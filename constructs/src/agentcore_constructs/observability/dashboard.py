@@ -38,10 +38,6 @@ class AgentDashboard(Construct):
         """The stack's dashboard, created on first call."""
         return stack_singleton(scope, SHARED_ID, cls)
 
-    @property
-    def dashboard_name(self) -> str:
-        return self.dashboard.ref
-
     def add_runtime(self, title: str, metrics: RuntimeMetrics) -> None:
         """A titled row: invocations and sessions, errors by kind, latency, a 5-minute summary."""
         self._sections.append((title, metrics))
