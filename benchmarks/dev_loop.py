@@ -11,6 +11,10 @@ its children (the jsii node process included).
 The empty app: `cdk.App()`, one empty `Stack`, `app.synth()`. Its figure is also printed without
 the project's context (no feature flags), for reference only.
 
+Bytecode caching is on for both apps, as on a developer's machine: a sandbox that sets
+PYTHONDONTWRITEBYTECODE would otherwise charge `app.py` for compiling the project's modules on
+every run (the warm-up run writes the caches; aws-cdk-lib's come compiled at install).
+
 With `--pytest`, the suite without the emulated-arm64 tests (`pytest -m "not arm64_emulated"
 -q`, with pyproject's workers) is timed too, once per `--pytest-runs`; CPU there counts the
 workers and the processes they start.
@@ -121,7 +125,11 @@ def summary(name: str, runs: list[tuple[float, float]]) -> tuple[float, float]:
 
 def bench_synth(runs: int, scratch: Path) -> None:
     cli_env, source = cli_environment(scratch)
-    base = {k: v for k, v in os.environ.items() if not k.startswith(PASSED_FROM_CLI)}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(PASSED_FROM_CLI) and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env = {**base, **cli_env}
     bare = {**base, "CDK_CONTEXT_JSON": "{}"}
     empty = scratch / "empty_app.py"

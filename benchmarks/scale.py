@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-RUNS = 5
+RUNS = 9
 QUOTA_TYPES = (
     "AWS::Logs::ResourcePolicy",
     "AWS::XRay::ResourcePolicy",

@@ -168,3 +168,48 @@ def test_no_xray_policy_slot_is_taken_without_traces(tmp_path: Path) -> None:
     found = counts(stack)
     assert found["AWS::XRay::ResourcePolicy"] == 0
     assert found["AWS::Logs::ResourcePolicy"] == 1
+
+
+class RoundTrips:
+    """Counts the requests the jsii bindings send to the Node process, by kind and target.
+
+    Each is a synchronous round trip; with many runtimes per stack they are most of the
+    construction time, so their number (not a timing) is what this guards.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from jsii._kernel.providers import process
+
+        self.requests: Counter[tuple[str, str]] = Counter()
+        send = process._NodeProcess.send
+
+        def counting_send(provider: Any, request: Any, response_type: Any) -> Any:
+            target = getattr(request, "fqn", None) or getattr(request, "method", None) or ""
+            self.requests[(type(request).__name__, target)] += 1
+            return send(provider, request, response_type)
+
+        monkeypatch.setattr(process._NodeProcess, "send", counting_send)
+
+    def total(self) -> int:
+        return sum(self.requests.values())
+
+
+def test_each_more_agent_costs_few_jsii_round_trips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first runtime creates the stack's shared pieces; each further one pays only for its
+    own 14 resources: about 36 round trips (about 185 in 0.1.0). No ``Stack.of`` per runtime:
+    the library finds its stack on the Python side."""
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(
+        app, "AgentsStack", env=cdk.Environment(account="111122223333", region="eu-west-1")
+    )
+    image = AgentRuntimeImage.from_image_uri(IMAGE)
+    AgentRuntime(stack, "Agent0", runtime_name="agent_0", image=image)
+    trips = RoundTrips(monkeypatch)
+    for n in range(1, 6):
+        AgentRuntime(stack, f"Agent{n}", runtime_name=f"agent_{n}", image=image)
+    per_agent = trips.total() / 5
+    assert per_agent <= 40, trips.requests.most_common(10)
+    assert trips.requests[("StaticInvokeRequest", "aws-cdk-lib.Stack")] == 0
+    assert trips.requests[("CreateRequest", "aws-cdk-lib.aws_cloudwatch.CfnAlarm")] == 3 * 5

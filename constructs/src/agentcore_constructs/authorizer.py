@@ -6,11 +6,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
+from .stack_env import stack_env
 from .validation import is_token
 
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
@@ -76,7 +76,7 @@ class RuntimeAuthorizer:
         if self.user_pool is None:
             assert self.discovery_url is not None
             return self.discovery_url
-        stack = Stack.of(scope)
+        stack = stack_env(scope)
         return (
             f"https://cognito-idp.{stack.region}.{stack.url_suffix}/"
             f"{self.user_pool.user_pool_id}{DISCOVERY_SUFFIX}"

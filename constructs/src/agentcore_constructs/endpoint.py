@@ -18,6 +18,7 @@ from constructs import Construct
 
 from .grants import caller_actions, grant_runtime_actions
 from .observability import RuntimeMetrics
+from .stack_env import StackAwareConstruct
 from .validation import ProblemList, check_pattern
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ RESERVED_ENDPOINT_NAMES = ("DEFAULT",)
 MAX_DESCRIPTION_LENGTH = 256
 
 
-class RuntimeEndpoint(Construct):
+class RuntimeEndpoint(StackAwareConstruct):
     """``AWS::BedrockAgentCore::RuntimeEndpoint`` of an :class:`AgentRuntime`.
 
     Create it with ``runtime.add_endpoint("live")`` (follows the latest version) or
@@ -48,7 +49,7 @@ class RuntimeEndpoint(Construct):
         description: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        problems = ProblemList(self.node.path)
+        problems = ProblemList(self)
         check_pattern(
             problems,
             "endpoint_name",

@@ -7,7 +7,8 @@ Every statement names the resources it is for; the few actions that cannot be sc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -29,6 +30,30 @@ UNSCOPABLE_ACTIONS = (
     "xray:GetSamplingTargets",
     "cloudwatch:PutMetricData",
 )
+
+
+Statement = dict[str, Any]
+
+
+def _statement(
+    *,
+    sid: str,
+    actions: Sequence[str],
+    resources: Sequence[str],
+    conditions: Mapping[str, Any] | None = None,
+) -> Statement:
+    """An Allow statement as IAM JSON (read by ``execution_policy_document``)."""
+    statement: Statement = {"Sid": sid, "Effect": "Allow", "Action": list(actions)}
+    statement["Resource"] = list(resources)
+    if conditions:
+        statement["Condition"] = dict(conditions)
+    return statement
+
+
+def execution_policy_document(statements: Sequence[Statement]) -> iam.PolicyDocument:
+    """One policy document from IAM JSON: a single jsii round trip for the whole policy,
+    where building it statement by statement costs two per statement."""
+    return iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def trust_principal(scope: Construct) -> iam.IPrincipal:
@@ -68,7 +93,7 @@ def model_resource_arns(scope: Construct, model_id: str) -> list[str]:
 
 def runtime_base_statements(
     scope: Construct, *, runtime_name: str, pulls_image: bool, image_repository_arn: str | None
-) -> list[iam.PolicyStatement]:
+) -> list[Statement]:
     """What every runtime needs: write logs/traces/metrics, get identity tokens, and for a
     container artifact pull its image (a code artifact is read by the deploying principal)."""
     stack = stack_env(scope)
@@ -80,7 +105,7 @@ def runtime_base_statements(
         f"arn:{partition}:bedrock-agentcore:{region}:{account}:workload-identity-directory/default"
     )
     statements = [
-        iam.PolicyStatement(
+        _statement(
             sid="RuntimeLogs",
             actions=[
                 "logs:CreateLogGroup",
@@ -90,12 +115,12 @@ def runtime_base_statements(
             ],
             resources=[log_groups, f"{log_groups}:log-stream:*"],
         ),
-        iam.PolicyStatement(
+        _statement(
             sid="DescribeLogGroups",
             actions=["logs:DescribeLogGroups"],
             resources=[f"arn:{partition}:logs:{region}:{account}:log-group:*"],
         ),
-        iam.PolicyStatement(
+        _statement(
             sid="XRayTraces",
             actions=[
                 "xray:PutTraceSegments",
@@ -105,13 +130,13 @@ def runtime_base_statements(
             ],
             resources=["*"],
         ),
-        iam.PolicyStatement(
+        _statement(
             sid="RuntimeMetrics",
             actions=["cloudwatch:PutMetricData"],
             resources=["*"],
             conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
         ),
-        iam.PolicyStatement(
+        _statement(
             sid="WorkloadIdentityTokens",
             actions=[
                 "bedrock-agentcore:GetWorkloadAccessToken",
@@ -121,10 +146,10 @@ def runtime_base_statements(
             resources=[directory, f"{directory}/workload-identity/{runtime_name}-*"],
         ),
     ]
-    pull: list[iam.PolicyStatement] = []
+    pull: list[Statement] = []
     if image_repository_arn is not None:
         pull.append(
-            iam.PolicyStatement(
+            _statement(
                 sid="EcrImagePull",
                 actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
                 resources=[image_repository_arn],
@@ -132,45 +157,43 @@ def runtime_base_statements(
         )
     if pulls_image:
         pull.append(
-            iam.PolicyStatement(
+            _statement(
                 sid="EcrAuthorizationToken", actions=["ecr:GetAuthorizationToken"], resources=["*"]
             )
         )
     return pull + statements
 
 
-def model_invoke_statement(scope: Construct, model_ids: Sequence[str]) -> iam.PolicyStatement:
+def model_invoke_statement(scope: Construct, model_ids: Sequence[str]) -> Statement:
     """Strands streams, so both InvokeModel and InvokeModelWithResponseStream are needed."""
-    return iam.PolicyStatement(
+    return _statement(
         sid="BedrockModelInvoke",
         actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
         resources=[arn for model_id in model_ids for arn in model_resource_arns(scope, model_id)],
     )
 
 
-def gateway_invoke_statement(gateway_arn: str) -> iam.PolicyStatement:
-    return iam.PolicyStatement(
+def gateway_invoke_statement(gateway_arn: str) -> Statement:
+    return _statement(
         sid="GatewayInvoke", actions=["bedrock-agentcore:InvokeGateway"], resources=[gateway_arn]
     )
 
 
 def secret_read_statements(
     scope: Construct, secrets: Iterable[secretsmanager.ISecret]
-) -> list[iam.PolicyStatement]:
+) -> list[Statement]:
     """``GetSecretValue`` on exactly these secrets, and decrypt with their keys through
     Secrets Manager only. A secret known by name has a random 6-character ARN suffix."""
     secrets = list(secrets)
     arns = [s.secret_full_arn or f"{s.secret_arn}-??????" for s in secrets]
     statements = [
-        iam.PolicyStatement(
-            sid="ReadSecrets", actions=["secretsmanager:GetSecretValue"], resources=arns
-        )
+        _statement(sid="ReadSecrets", actions=["secretsmanager:GetSecretValue"], resources=arns)
     ]
     keys = [s.encryption_key.key_arn for s in secrets if s.encryption_key is not None]
     if keys:
         stack = stack_env(scope)
         statements.append(
-            iam.PolicyStatement(
+            _statement(
                 sid="DecryptSecrets",
                 actions=["kms:Decrypt"],
                 resources=keys,
@@ -184,10 +207,10 @@ def secret_read_statements(
     return statements
 
 
-def key_use_statement(scope: Construct, key: kms.IKey, service: str) -> iam.PolicyStatement:
+def key_use_statement(scope: Construct, key: kms.IKey, service: str) -> Statement:
     """Encrypt and decrypt with ``key``, only through ``service``."""
     stack = stack_env(scope)
-    return iam.PolicyStatement(
+    return _statement(
         sid="MemoryKey",
         actions=["kms:Decrypt", "kms:GenerateDataKey"],
         resources=[key.key_arn],

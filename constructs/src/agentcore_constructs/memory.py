@@ -20,6 +20,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from .stack_env import StackAwareConstruct
 from .validation import ProblemList, check_pattern, check_range
 
 NAME_PATTERN = r"[a-zA-Z][a-zA-Z0-9_]{0,47}"
@@ -123,7 +124,7 @@ class MemoryStrategy:
         return agentcore.CfnMemory.MemoryStrategyProperty(**{self.kind.value: strategy})
 
 
-class AgentMemory(Construct):
+class AgentMemory(StackAwareConstruct):
     """Memory for agents: events per actor and session, optional long-term strategies."""
 
     def __init__(
@@ -186,7 +187,7 @@ class AgentMemory(Construct):
         )
 
     def _validate(self, name: str, days: int, description: str | None) -> None:
-        problems = ProblemList(self.node.path)
+        problems = ProblemList(self)
         check_pattern(problems, "memory_name", name, NAME_PATTERN, f"must match {NAME_PATTERN}")
         check_range(problems, "event_expiry", days, EXPIRY_MIN_DAYS, EXPIRY_MAX_DAYS, "days")
         if description is not None and not 1 <= len(description) <= MAX_DESCRIPTION_LENGTH:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from aws_cdk import Fn, RemovalPolicy, Stack
+from aws_cdk import Fn, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .network import RuntimeNetwork
+from .stack_env import StackAwareConstruct, stack_env
 
 HTTPS = 443
 
@@ -70,7 +71,7 @@ def az_id_problems(region: str | None, az_ids: Sequence[str]) -> list[str]:
     return problems
 
 
-class IsolatedVpc(Construct):
+class IsolatedVpc(StackAwareConstruct):
     """A VPC with one private isolated subnet per AZ id: no internet gateway, no NAT.
 
     Built from L1 resources because subnets are placed by AZ id, which the L2 ``Vpc`` does not
@@ -138,7 +139,7 @@ class IsolatedVpc(Construct):
         )
 
 
-class PrivateEndpoints(Construct):
+class PrivateEndpoints(StackAwareConstruct):
     """Endpoints for ``services`` in ``subnets``, and the security group the runtime uses.
 
     The runtime's group may reach the endpoints on 443 and nothing else; the endpoints' group
@@ -202,7 +203,7 @@ class PrivateEndpoints(Construct):
                 self,
                 "S3Gateway",
                 vpc_id=vpc.vpc_id,
-                service_name=f"com.amazonaws.{Stack.of(self).region}.s3",
+                service_name=f"com.amazonaws.{stack_env(self).region}.s3",
                 vpc_endpoint_type="Gateway",
                 route_table_ids=list(route_table_ids),
             )
@@ -216,7 +217,7 @@ class PrivateEndpoints(Construct):
 
 def _endpoint_statement(scope: Construct, service: EndpointService) -> iam.PolicyStatement:
     """This account's principals only; AgentCore endpoints: this account's resources, any caller."""
-    stack = Stack.of(scope)
+    stack = stack_env(scope)
     if service.accepts_oauth_callers:
         return iam.PolicyStatement(
             principals=[iam.AnyPrincipal()],

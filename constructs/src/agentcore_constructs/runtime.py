@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Protocol
 
 from aws_cdk import Duration
@@ -18,6 +19,7 @@ from .authorizer import RuntimeAuthorizer
 from .code import AgentRuntimeCode
 from .endpoint import RuntimeEndpoint
 from .execution_role import (
+    execution_policy_document,
     gateway_invoke_statement,
     key_use_statement,
     model_invoke_statement,
@@ -32,7 +34,7 @@ from .memory import AgentMemory
 from .nag import acknowledge_wildcards
 from .network import RuntimeNetwork
 from .observability import ObservabilityOptions, RuntimeMetrics, RuntimeObservability
-from .stack_env import stack_env
+from .stack_env import StackAwareConstruct, stack_env
 from .validation import ProblemList, check_pattern, check_range, is_token
 
 RUNTIME_NAME_PATTERN = r"[a-zA-Z][a-zA-Z0-9_]{0,47}"
@@ -68,7 +70,7 @@ class ServerProtocol(enum.Enum):
     AGUI = "AGUI"
 
 
-class AgentRuntime(Construct):
+class AgentRuntime(StackAwareConstruct):
     """An AgentCore Runtime running a container image or a Python code zip, least privilege.
 
     Only ``runtime_name`` and one artifact (``image`` or ``code``) are required. By default the
@@ -158,27 +160,28 @@ class AgentRuntime(Construct):
             assumed_by=trust_principal(self),
             description=f"Execution role of the AgentCore runtime {runtime_name}",
         )
-        self._policy = iam.Policy(self, "ExecutionPolicy", roles=[self.role])
-        for statement in runtime_base_statements(
+        statements = runtime_base_statements(
             self,
             runtime_name=runtime_name,
             pulls_image=isinstance(bound, BoundImage),
             image_repository_arn=repository_arn,
-        ):
-            self._policy.add_statements(statement)
+        )
         if model_ids:
-            self._policy.add_statements(model_invoke_statement(self, model_ids))
+            statements.append(model_invoke_statement(self, model_ids))
         if gateway_arn is not None:
-            self._policy.add_statements(gateway_invoke_statement(gateway_arn))
+            statements.append(gateway_invoke_statement(gateway_arn))
         if secrets:
-            for statement in secret_read_statements(self, secrets.values()):
-                self._policy.add_statements(statement)
+            statements.extend(secret_read_statements(self, secrets.values()))
+        if memory is not None and memory.encryption_key is not None:
+            statements.append(key_use_statement(self, memory.encryption_key, "bedrock-agentcore"))
+        self._policy = iam.Policy(
+            self,
+            "ExecutionPolicy",
+            roles=[self.role],
+            document=execution_policy_document(statements),
+        )
         if memory is not None:
             self._policy.add_statements(*memory.statements(retrieve=bool(memory.strategies)))
-            if memory.encryption_key is not None:
-                self._policy.add_statements(
-                    key_use_statement(self, memory.encryption_key, "bedrock-agentcore")
-                )
         acknowledge_wildcards(
             self._policy,
             wildcard_reasons(
@@ -218,8 +221,6 @@ class AgentRuntime(Construct):
             self.cfn_runtime.node.add_dependency(bound.dependency)
 
         self.runtime_arn: str = self.cfn_runtime.attr_agent_runtime_arn
-        self.runtime_id: str = self.cfn_runtime.attr_agent_runtime_id
-        self.runtime_version: str = self.cfn_runtime.attr_agent_runtime_version
         self.metrics = RuntimeMetrics(runtime_name, self.runtime_arn)
         self.endpoints: dict[str, RuntimeEndpoint] = {}
         self.observability: RuntimeObservability | None = None
@@ -232,6 +233,16 @@ class AgentRuntime(Construct):
                 metrics=self.metrics,
                 options=observability,
             )
+
+    @cached_property
+    def runtime_id(self) -> str:
+        """The id the service assigns (read from Node on first use)."""
+        return self.cfn_runtime.attr_agent_runtime_id
+
+    @cached_property
+    def runtime_version(self) -> str:
+        """The version this deploy creates; an endpoint without a pin follows it."""
+        return self.cfn_runtime.attr_agent_runtime_version
 
     def metric(self, metric_name: str, **props) -> cloudwatch.Metric:
         """Any ``AWS/Bedrock-AgentCore`` metric of this runtime's DEFAULT endpoint."""
@@ -267,7 +278,7 @@ class AgentRuntime(Construct):
         through it is measured under ``<runtime>::<endpoint>``, not under DEFAULT.
         """
         if endpoint_name in self.endpoints:
-            problems = ProblemList(self.node.path)
+            problems = ProblemList(self)
             problems.add("endpoint_name", endpoint_name, "is already an endpoint of this runtime")
             problems.raise_if_any()
         endpoint = RuntimeEndpoint(
@@ -342,7 +353,7 @@ class AgentRuntime(Construct):
         gateway_conflict: bool,
         observability: ObservabilityOptions,
     ) -> None:
-        problems = ProblemList(self.node.path)
+        problems = ProblemList(self)
         check_pattern(
             problems,
             "runtime_name",

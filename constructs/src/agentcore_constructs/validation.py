@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from aws_cdk import Token
+from constructs import IConstruct
 
 
 class AgentRuntimeValidationError(ValueError):
@@ -15,8 +16,8 @@ class AgentRuntimeValidationError(ValueError):
 class ProblemList:
     """Collects problems so a user fixes them all in one round instead of one per synth."""
 
-    def __init__(self, construct_path: str) -> None:
-        self._construct_path = construct_path
+    def __init__(self, construct: IConstruct) -> None:
+        self._construct = construct  # its path is read (a jsii round trip) only to report
         self._problems: list[str] = []
 
     def add(self, prop: str, value: Any, expected: str) -> None:
@@ -25,7 +26,8 @@ class ProblemList:
     def raise_if_any(self) -> None:
         if self._problems:
             lines = "\n".join(f"  - {p}" for p in self._problems)
-            raise AgentRuntimeValidationError(f"Invalid props at {self._construct_path}:\n{lines}")
+            path = self._construct.node.path
+            raise AgentRuntimeValidationError(f"Invalid props at {path}:\n{lines}")
 
 
 # How CDK encodes a deploy-time value inside a string; matching it here saves a jsii round trip

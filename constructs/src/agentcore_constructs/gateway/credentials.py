@@ -15,11 +15,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+from ..stack_env import stack_env
 from ..validation import is_token
 from .providers import ApiKeyCredentialProvider, OAuth2CredentialProvider
 
@@ -189,7 +189,7 @@ class TargetCredentials:
         vault, the workload identity and its directory)."""
         if self.provider is None:
             return []
-        stack = Stack.of(scope)
+        stack = stack_env(scope)
         arn = f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}"
         directory = f"{arn}:workload-identity-directory/default"
         # The service names a gateway's workload identity after the gateway's id.

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,6 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from ..execution_role import SERVICE_PRINCIPAL
+from ..stack_env import StackAwareConstruct, stack_env
 from ..validation import ProblemList, check_pattern, is_token
 from .authorizer import GatewayAuthorizer
 from .credentials import TargetCredentials
@@ -37,7 +37,7 @@ MAX_INSTRUCTIONS_LENGTH = 2048
 Cfn = agentcore.CfnGatewayTarget
 
 
-class AgentGateway(Construct):
+class AgentGateway(StackAwareConstruct):
     """An MCP gateway for agents; tools come from ``add_lambda_target``,
     ``add_openapi_target``, ``add_smithy_target`` and ``add_mcp_server_target``.
 
@@ -222,7 +222,7 @@ class AgentGateway(Construct):
 
     def _trust_principal(self) -> iam.IPrincipal:
         """AgentCore, only on behalf of this account's gateways (confused deputy)."""
-        stack = Stack.of(self)
+        stack = stack_env(self)
         return iam.ServicePrincipal(
             SERVICE_PRINCIPAL,
             conditions={
@@ -279,7 +279,7 @@ class AgentGateway(Construct):
         return target
 
     def _target_problems(self, target_name: str, description: str | None) -> ProblemList:
-        problems = ProblemList(self.node.path)
+        problems = ProblemList(self)
         check_pattern(
             problems,
             "target_name",
@@ -313,7 +313,7 @@ class AgentGateway(Construct):
         instructions: str | None,
         authorizer: GatewayAuthorizer,
     ) -> None:
-        problems = ProblemList(self.node.path)
+        problems = ProblemList(self)
         check_pattern(
             problems,
             "gateway_name",
@@ -339,7 +339,7 @@ class AgentGateway(Construct):
 def _key_statement(scope: Construct, key: kms.IKey) -> iam.PolicyStatement:
     """What the gateway's role does with a customer managed key, through AgentCore only
     (AgentCore devguide, "Encrypt your AgentCore gateway with a customer-managed KMS key")."""
-    stack = Stack.of(scope)
+    stack = stack_env(scope)
     return iam.PolicyStatement(
         actions=["kms:CreateGrant", "kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey"],
         resources=[key.key_arn],

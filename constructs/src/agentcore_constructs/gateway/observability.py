@@ -8,7 +8,8 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ..observability import deliver, vended_log_group_name
+from ..observability.delivery import deliver, vended_log_group
+from ..stack_env import StackAwareConstruct
 
 # The gateway vends one log type (AgentCore devguide, "AgentCore generated gateway
 # observability data"); traces go to X-Ray through the stack's shared destination.
@@ -32,7 +33,7 @@ class GatewayObservability:
     manage_delivery_policies: bool = True
 
 
-class GatewayDelivery(Construct):
+class GatewayDelivery(StackAwareConstruct):
     """The gateway's log group and its deliveries (created by ``AgentGateway``)."""
 
     def __init__(
@@ -45,10 +46,10 @@ class GatewayDelivery(Construct):
         options: GatewayObservability,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
+        self.log_group = vended_log_group(
             self,
-            "Logs",
-            log_group_name=vended_log_group_name(self, "gateways", gateway_name),
+            "gateways",
+            gateway_name,
             retention=options.log_retention,
             removal_policy=options.log_removal_policy,
         )

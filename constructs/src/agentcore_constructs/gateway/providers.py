@@ -16,6 +16,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ..authorizer import DISCOVERY_SUFFIX
+from ..stack_env import StackAwareConstruct
 from ..validation import ProblemList, check_pattern, is_token
 
 PROVIDER_NAME_PATTERN = r"[a-zA-Z0-9\-_]{1,128}"
@@ -28,7 +29,7 @@ def _check_json_key(problems: ProblemList, json_key: str) -> None:
         problems.add("json_key", json_key, "must be the key (1 to 128 characters) in the secret")
 
 
-class ApiKeyCredentialProvider(Construct):
+class ApiKeyCredentialProvider(StackAwareConstruct):
     """An API key the gateway sends to a target, taken from ``json_key`` of ``secret``."""
 
     #: What the gateway's role calls to fetch the key.
@@ -44,7 +45,7 @@ class ApiKeyCredentialProvider(Construct):
         json_key: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        problems = ProblemList(self.node.path)
+        problems = ProblemList(self)
         check_pattern(
             problems, "provider_name", provider_name, PROVIDER_NAME_PATTERN, PROVIDER_NAME_EXPECTED
         )
@@ -63,7 +64,7 @@ class ApiKeyCredentialProvider(Construct):
         self.credential_provider_arn: str = self.cfn_provider.attr_credential_provider_arn
 
 
-class OAuth2CredentialProvider(Construct):
+class OAuth2CredentialProvider(StackAwareConstruct):
     """An OAuth2 client of any OIDC authorization server (``CustomOauth2``); its client secret
     is ``json_key`` of ``client_secret``."""
 
@@ -82,7 +83,7 @@ class OAuth2CredentialProvider(Construct):
         json_key: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        problems = ProblemList(self.node.path)
+        problems = ProblemList(self)
         check_pattern(
             problems, "provider_name", provider_name, PROVIDER_NAME_PATTERN, PROVIDER_NAME_EXPECTED
         )

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
 
+from ..stack_env import stack_env
 from ..validation import is_token
 
 
@@ -66,7 +66,7 @@ class TargetSpec:
             )
         ]
         if self.bucket.encryption_key is not None:
-            stack = Stack.of(scope)
+            stack = stack_env(scope)
             statements.append(
                 iam.PolicyStatement(
                     actions=["kms:Decrypt"],

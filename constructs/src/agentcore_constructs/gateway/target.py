@@ -7,6 +7,7 @@ import enum
 from aws_cdk import aws_bedrockagentcore as agentcore
 from constructs import Construct
 
+from ..stack_env import StackAwareConstruct
 from .credentials import API_KEY, GATEWAY_IAM_ROLE, OAUTH, TargetCredentials
 
 TARGET_NAME_PATTERN = r"([0-9a-zA-Z][-]?){1,100}"
@@ -55,7 +56,7 @@ def credential_problem(
     return ("credentials", given, f"{kind.value} accepts {_ACCEPTS[kind]}")
 
 
-class GatewayTarget(Construct):
+class GatewayTarget(StackAwareConstruct):
     """A target the gateway exposes as MCP tools named ``<target name>___<tool name>``."""
 
     def __init__(

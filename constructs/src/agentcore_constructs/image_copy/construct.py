@@ -17,6 +17,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ..python_function import python_function
+from ..stack_env import StackAwareConstruct, stack_env
 
 FUNCTION_DIRECTORY = Path(__file__).parent / "function"
 RESOURCE_TYPE = "Custom::EcrImageCopy"
@@ -31,7 +32,7 @@ PUSH_ACTIONS = (
 )
 
 
-class ImageCopyFunction(Construct):
+class ImageCopyFunction(StackAwareConstruct):
     """The stack's copy handler (Python, arm64), created on first use by ``of``."""
 
     ID = "EcrImageCopyFunction"
@@ -89,7 +90,7 @@ class ImageCopyFunction(Construct):
         )
 
 
-class EcrImageCopy(Construct):
+class EcrImageCopy(StackAwareConstruct):
     """Copy ``source_repository:source_tag`` to ``destination:destination_tag``.
 
     Safe with IMMUTABLE destinations on update and on rollback: a tag that already holds the
@@ -108,7 +109,7 @@ class EcrImageCopy(Construct):
         destination_tag: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        handler = ImageCopyFunction.of(Stack.of(self))
+        handler = ImageCopyFunction.of(stack_env(self).stack)
         handler.allow(source_repository, destination)
         self.resource = CustomResource(
             self,

@@ -8,12 +8,12 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct, IConstruct
 
-from ..stack_env import stack_env, stack_singleton
+from ..stack_env import StackAwareConstruct, stack_env, stack_singleton
 
 SHARED_ID = "AgentCoreAlarmTopic"
 
 
-class AlarmTopic(Construct):
+class AlarmTopic(StackAwareConstruct):
     """A KMS-encrypted topic CloudWatch alarms of this account and region may publish to.
 
     Every runtime of a stack shares it (``AlarmTopic.of(stack)``) unless the user passes a topic
@@ -50,13 +50,14 @@ class AlarmTopic(Construct):
             )
         )
         self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)
+        self.topic_arn: str = self.topic.topic_arn  # read once for every alarm of the stack
         # A topic policy replaces SNS's default one, which is what lets CloudWatch publish.
         self.topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AlarmsPublish",
                 principals=[cloudwatch_service],
                 actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
+                resources=[self.topic_arn],
                 conditions=from_alarms,
             )
         )

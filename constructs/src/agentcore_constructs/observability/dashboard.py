@@ -10,20 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 import jsii
-from aws_cdk import IStableStringProducer, Lazy, Stack
+from aws_cdk import IStableStringProducer, Lazy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct, IConstruct
 
-from ..stack_env import stack_env, stack_singleton
-from .metrics import NAMESPACE, RuntimeMetrics
+from ..stack_env import StackAwareConstruct, stack_env, stack_singleton
+from .metrics import NAMESPACE, PERIOD_SECONDS, RuntimeMetrics
 
 SHARED_ID = "AgentCoreDashboard"
 SECTION_HEIGHT = 7  # a one-line title and a row of 6-high graphs
 GRAPH = {"width": 6, "height": 6}
-PERIOD_SECONDS = 300
 
 
-class AgentDashboard(Construct):
+class AgentDashboard(StackAwareConstruct):
     """One dashboard per stack (``AgentDashboard.of(stack)``); runtimes add their sections."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
@@ -116,4 +115,4 @@ class _Body:
         self._dashboard = dashboard
 
     def produce(self) -> str | None:
-        return Stack.of(self._dashboard).to_json_string(self._dashboard.body())
+        return stack_env(self._dashboard).stack.to_json_string(self._dashboard.body())

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Names, Stack
+from aws_cdk import Names, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_xray as xray
 from constructs import Construct, IConstruct
 
-from ..stack_env import stack_env, stack_singleton
+from ..stack_env import StackAwareConstruct, stack_env, stack_singleton
 from ..validation import is_token
 
 LOG_GROUP_PREFIX = "/aws/vendedlogs/bedrock-agentcore"
@@ -27,6 +27,9 @@ TRACED_RESOURCE_TYPES = ("runtime", "gateway", "memory")
 SHARED_ID = "AgentCoreDeliveryPolicies"
 # Delivery source and destination names are at most 60 characters: short suffixes.
 SUFFIXES = {"APPLICATION_LOGS": "app", "USAGE_LOGS": "usage", "TRACES": "traces"}
+_COVERED_ATTRIBUTE = "_agentcore_covered"
+_ARN_ATTRIBUTE = "_agentcore_arn"
+_WAITS_ATTRIBUTE = "_agentcore_waits_for_policy"
 
 
 def vended_log_group_name(scope: IConstruct, kind: str, name: str) -> str:
@@ -34,7 +37,7 @@ def vended_log_group_name(scope: IConstruct, kind: str, name: str) -> str:
     return f"{LOG_GROUP_PREFIX}/{stack_env(scope).stack_name}/{kind}/{name}"
 
 
-class DeliveryPolicies(Construct):
+class DeliveryPolicies(StackAwareConstruct):
     """The stack's one logs resource policy and one X-Ray resource policy for log delivery.
 
     Created on first use by :func:`deliver`, covering this stack's log groups; each policy only
@@ -87,7 +90,7 @@ class DeliveryPolicies(Construct):
     def xray_policy(self) -> xray.CfnResourcePolicy:
         """Lets vended-logs delivery put spans of this account's AgentCore resources."""
         if self._xray_policy is None:
-            stack = Stack.of(self)
+            stack = stack_env(self)
             generating = [
                 f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:{kind}/*"
                 for kind in TRACED_RESOURCE_TYPES
@@ -110,7 +113,7 @@ class DeliveryPolicies(Construct):
                 self,
                 "Traces",
                 policy_name=f"{Names.unique_id(self)[-100:]}-traces",
-                policy_document=stack.to_json_string(traces.to_json()),
+                policy_document=stack.stack.to_json_string(traces.to_json()),
             )
         return self._xray_policy
 
@@ -121,6 +124,8 @@ class DeliveryPolicies(Construct):
 
     def cover(self, group: logs.ILogGroup) -> None:
         """Add a log group outside the stack's prefix (a group the user brought)."""
+        if getattr(group, _COVERED_ATTRIBUTE, False):
+            return
         # ``log_group_name`` is a Ref for groups made in this app: read the name they were given.
         resource = group.node.default_child
         given = resource.log_group_name if isinstance(resource, logs.CfnLogGroup) else None
@@ -134,17 +139,39 @@ class DeliveryPolicies(Construct):
         )
 
 
+def vended_log_group(
+    scope: Construct,
+    kind: str,
+    name: str,
+    *,
+    retention: logs.RetentionDays,
+    removal_policy: RemovalPolicy,
+) -> logs.LogGroup:
+    """The ``Logs`` group of a delivering resource, named under the stack policy's prefix."""
+    group = logs.LogGroup(
+        scope,
+        "Logs",
+        log_group_name=vended_log_group_name(scope, kind, name),
+        retention=retention,
+        removal_policy=removal_policy,
+    )
+    setattr(group, _COVERED_ATTRIBUTE, True)  # the prefix covers it: no need to read its name
+    return group
+
+
 def _xray_destination(scope: IConstruct) -> logs.CfnDeliveryDestination:
     """One X-Ray delivery destination per stack: every traced resource delivers into it."""
 
     def create(stack: Stack, construct_id: str) -> logs.CfnDeliveryDestination:
-        return logs.CfnDeliveryDestination(
+        destination = logs.CfnDeliveryDestination(
             stack,
             construct_id,
             # Stack names are unique per account and region, as destination names must be.
             name=f"{stack_env(stack).stack_name[:42]}-agentcore-traces",
             delivery_destination_type="XRAY",
         )
+        setattr(destination, _ARN_ATTRIBUTE, destination.attr_arn)  # read once per stack
+        return destination
 
     return stack_singleton(scope, "AgentCoreTracesDestination", create)
 
@@ -207,7 +234,8 @@ def deliver(
         connect(log_type, destination_arns[id(group)])
     if traces:
         destination = _xray_destination(scope)
-        if policies is not None:
+        if policies is not None and not getattr(destination, _WAITS_ATTRIBUTE, False):
             destination.node.add_dependency(policies.xray_policy)
-        connect("TRACES", destination.attr_arn)
+            setattr(destination, _WAITS_ATTRIBUTE, True)
+        connect("TRACES", getattr(destination, _ARN_ATTRIBUTE))
     return deliveries

@@ -7,7 +7,19 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 
 NAMESPACE = "AWS/Bedrock-AgentCore"
 OPERATION = "InvokeAgentRuntime"
-FIVE_MINUTES = Duration.minutes(5)  # one jsii object for every metric, not one each
+PERIOD_SECONDS = 300
+FIVE_MINUTES = Duration.seconds(PERIOD_SECONDS)  # one jsii object for every metric, not one each
+# The unit the service publishes each metric in, as CloudFormation spells it.
+METRIC_UNITS = {
+    "Invocations": "Count",
+    "Throttles": "Count",
+    "SystemErrors": "Count",
+    "UserErrors": "Count",
+    "TotalErrors": "Count",
+    "SessionCount": "Count",
+    "Latency": "Milliseconds",
+}
+_UNIT_ENUMS = {"Count": cloudwatch.Unit.COUNT, "Milliseconds": cloudwatch.Unit.MILLISECONDS}
 
 
 class RuntimeMetrics:
@@ -44,24 +56,26 @@ class RuntimeMetrics:
         )
 
     def invocations(self, **props) -> cloudwatch.Metric:
-        return self.metric("Invocations", unit=cloudwatch.Unit.COUNT, **props)
+        return self.metric("Invocations", unit=_unit("Invocations"), **props)
 
     def throttles(self, **props) -> cloudwatch.Metric:
-        return self.metric("Throttles", unit=cloudwatch.Unit.COUNT, **props)
+        return self.metric("Throttles", unit=_unit("Throttles"), **props)
 
     def system_errors(self, **props) -> cloudwatch.Metric:
-        return self.metric("SystemErrors", unit=cloudwatch.Unit.COUNT, **props)
+        return self.metric("SystemErrors", unit=_unit("SystemErrors"), **props)
 
     def user_errors(self, **props) -> cloudwatch.Metric:
-        return self.metric("UserErrors", unit=cloudwatch.Unit.COUNT, **props)
+        return self.metric("UserErrors", unit=_unit("UserErrors"), **props)
 
     def total_errors(self, **props) -> cloudwatch.Metric:
-        return self.metric("TotalErrors", unit=cloudwatch.Unit.COUNT, **props)
+        return self.metric("TotalErrors", unit=_unit("TotalErrors"), **props)
 
     def session_count(self, **props) -> cloudwatch.Metric:
-        return self.metric("SessionCount", unit=cloudwatch.Unit.COUNT, **props)
+        return self.metric("SessionCount", unit=_unit("SessionCount"), **props)
 
     def latency(self, *, statistic: str = "Average", **props) -> cloudwatch.Metric:
-        return self.metric(
-            "Latency", statistic=statistic, unit=cloudwatch.Unit.MILLISECONDS, **props
-        )
+        return self.metric("Latency", statistic=statistic, unit=_unit("Latency"), **props)
+
+
+def _unit(metric_name: str) -> cloudwatch.Unit:
+    return _UNIT_ENUMS[METRIC_UNITS[metric_name]]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
+
+DEFAULT_LATENCY_P99_THRESHOLD_SECONDS = 30
+DEFAULT_LATENCY_P99_THRESHOLD = Duration.seconds(DEFAULT_LATENCY_P99_THRESHOLD_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -28,11 +32,18 @@ class ObservabilityOptions:
     alarm_topic: sns.ITopic | None = None
     system_errors_threshold: int = 1
     throttles_threshold: int = 5
-    latency_p99_threshold: Duration = field(default_factory=lambda: Duration.seconds(30))
+    latency_p99_threshold: Duration = DEFAULT_LATENCY_P99_THRESHOLD
     tracing: bool = True
     usage_logs: bool = True
     dashboard: bool = True
     manage_delivery_policies: bool = True
+
+    @cached_property
+    def latency_p99_threshold_ms(self) -> float:
+        """The latency threshold in milliseconds (read from the Duration once, if not default)."""
+        if self.latency_p99_threshold is DEFAULT_LATENCY_P99_THRESHOLD:
+            return DEFAULT_LATENCY_P99_THRESHOLD_SECONDS * 1000
+        return self.latency_p99_threshold.to_milliseconds()
 
     def problems(self) -> list[tuple[str, object, str]]:
         found: list[tuple[str, object, str]] = []
@@ -48,7 +59,7 @@ class ObservabilityOptions:
             found.append(
                 ("observability.throttles_threshold", self.throttles_threshold, "must be >= 1")
             )
-        if self.latency_p99_threshold.to_milliseconds() < 1:
+        if self.latency_p99_threshold_ms < 1:
             found.append(
                 (
                     "observability.latency_p99_threshold",
