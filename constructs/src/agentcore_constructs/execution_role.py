@@ -43,8 +43,12 @@ def _statement(
     conditions: Mapping[str, Any] | None = None,
 ) -> Statement:
     """An Allow statement as IAM JSON (read by ``execution_policy_document``)."""
-    statement: Statement = {"Sid": sid, "Effect": "Allow", "Action": list(actions)}
-    statement["Resource"] = list(resources)
+    statement: Statement = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": list(actions),
+        "Resource": list(resources),
+    }
     if conditions:
         statement["Condition"] = dict(conditions)
     return statement

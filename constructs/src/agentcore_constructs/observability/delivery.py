@@ -237,5 +237,6 @@ def deliver(
         if policies is not None and not getattr(destination, _WAITS_ATTRIBUTE, False):
             destination.node.add_dependency(policies.xray_policy)
             setattr(destination, _WAITS_ATTRIBUTE, True)
-        connect("TRACES", getattr(destination, _ARN_ATTRIBUTE))
+        # Read once per stack on creation; a destination found in the tree is read here.
+        connect("TRACES", getattr(destination, _ARN_ATTRIBUTE, None) or destination.attr_arn)
     return deliveries
