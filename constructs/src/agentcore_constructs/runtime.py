@@ -49,6 +49,8 @@ SECRET_ENV_PREFIX = "SECRET_ARN_"
 MAX_ENV_NAME_LENGTH = 128
 MAX_ENV_VALUE_LENGTH = 2048
 MAX_DESCRIPTION_LENGTH = 1200
+# Frozen, so every runtime without options shares it (and its one read of the threshold).
+DEFAULT_OBSERVABILITY = ObservabilityOptions()
 
 
 class AgentGatewayLike(Protocol):
@@ -113,7 +115,7 @@ class AgentRuntime(StackAwareConstruct):
         )
         if gateway is not None and not gateway_conflict:
             gateway_endpoint, gateway_arn = gateway.gateway_url, gateway.gateway_arn
-        observability = observability or ObservabilityOptions()
+        observability = observability or DEFAULT_OBSERVABILITY
         idle = idle_session_timeout.to_seconds() if idle_session_timeout else DEFAULT_IDLE_SECONDS
         max_life = max_lifetime.to_seconds() if max_lifetime else LIFECYCLE_MAX_SECONDS
         network = network or RuntimeNetwork.public()

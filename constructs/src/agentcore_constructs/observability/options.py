@@ -9,8 +9,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 
-DEFAULT_LATENCY_P99_THRESHOLD_SECONDS = 30
-DEFAULT_LATENCY_P99_THRESHOLD = Duration.seconds(DEFAULT_LATENCY_P99_THRESHOLD_SECONDS)
+DEFAULT_LATENCY_P99_THRESHOLD = Duration.seconds(30)
 
 
 @dataclass(frozen=True)
@@ -40,9 +39,7 @@ class ObservabilityOptions:
 
     @cached_property
     def latency_p99_threshold_ms(self) -> float:
-        """The latency threshold in milliseconds (read from the Duration once, if not default)."""
-        if self.latency_p99_threshold is DEFAULT_LATENCY_P99_THRESHOLD:
-            return DEFAULT_LATENCY_P99_THRESHOLD_SECONDS * 1000
+        """The latency threshold in milliseconds (read from the Duration once per options)."""
         return self.latency_p99_threshold.to_milliseconds()
 
     def problems(self) -> list[tuple[str, object, str]]:
