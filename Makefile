@@ -65,7 +65,7 @@ bench-memory: install
 	python benchmarks/memory.py
 
 bench-scale: install
-	python benchmarks/scale.py
+	python benchmarks/scale.py $(ARGS)
 
 # `python app.py` for dev against an empty CDK app; ARGS=--pytest adds the pytest wall time.
 bench-dev-loop: install

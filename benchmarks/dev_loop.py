@@ -11,6 +11,11 @@ its children (the jsii node process included).
 The empty app: `cdk.App()`, one empty `Stack`, `app.synth()`. Its figure is also printed without
 the project's context (no feature flags), for reference only.
 
+With `--decompose`, three more runs per round show where the ratio comes from: the empty app
+with cdk-nag's AwsSolutions pack registered as `app.py` does (what cdk-nag costs any app), and
+both apps with aws-cdk-lib's built-in CloudFormation validation off (`CDK_VALIDATION=false`,
+for measurement only: the project keeps it on). Ratios against each are printed.
+
 Bytecode caching is on for both apps, as on a developer's machine: a sandbox that sets
 PYTHONDONTWRITEBYTECODE would otherwise charge `app.py` for compiling the project's modules on
 every run (the warm-up run writes the caches; aws-cdk-lib's come compiled at install).
@@ -44,6 +49,12 @@ app = cdk.App()
 cdk.Stack(app, "Empty")
 app.synth()
 """
+EMPTY_APP_WITH_NAG = EMPTY_APP.replace(
+    "app.synth()",
+    "from cdk_nag import AwsSolutionsChecks\n"
+    "cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))\n"
+    "app.synth()",
+)
 PASSED_FROM_CLI = ("CDK_", "AWS_")
 
 
@@ -123,7 +134,7 @@ def summary(name: str, runs: list[tuple[float, float]]) -> tuple[float, float]:
     return wall, cpu
 
 
-def bench_synth(runs: int, scratch: Path) -> None:
+def bench_synth(runs: int, scratch: Path, decompose: bool) -> None:
     cli_env, source = cli_environment(scratch)
     base = {
         k: v
@@ -139,6 +150,15 @@ def bench_synth(runs: int, scratch: Path) -> None:
         "python app.py (dev)": ([sys.executable, "app.py"], env),
         "empty app (no context, reference)": ([sys.executable, str(empty)], bare),
     }
+    if decompose:
+        with_nag = scratch / "empty_app_with_nag.py"
+        with_nag.write_text(EMPTY_APP_WITH_NAG)
+        unvalidated = {**env, "CDK_VALIDATION": "false"}
+        apps |= {
+            "empty app + cdk-nag": ([sys.executable, str(with_nag)], env),
+            "empty app, no built-in validation": ([sys.executable, str(empty)], unvalidated),
+            "app.py (dev), no built-in validation": ([sys.executable, "app.py"], unvalidated),
+        }
     print(f"synth, median of {runs} alternating runs ({load()}); app environment {source}:")
     for argv, app_env in apps.values():  # warm the page cache and jsii's package cache
         run_app(argv, app_env, scratch)
@@ -152,6 +172,17 @@ def bench_synth(runs: int, scratch: Path) -> None:
     print(
         f"  ratio dev / empty: wall {dev_wall / empty_wall:.2f}x   cpu {dev_cpu / empty_cpu:.2f}x"
     )
+    if decompose:
+        nag_wall, nag_cpu = figures["empty app + cdk-nag"]
+        bare_empty = figures["empty app, no built-in validation"][0]
+        bare_dev = figures["app.py (dev), no built-in validation"][0]
+        print(
+            f"  ratio dev / (empty + cdk-nag): wall {dev_wall / nag_wall:.2f}x   "
+            f"cpu {dev_cpu / nag_cpu:.2f}x\n"
+            f"  built-in validation's share: empty {empty_wall - bare_empty:.2f} s of "
+            f"{empty_wall:.2f} s, dev {dev_wall - bare_dev:.2f} s of {dev_wall:.2f} s; "
+            f"ratio without it {bare_dev / bare_empty:.2f}x"
+        )
     print(f"  ({load()})")
 
 
@@ -176,13 +207,16 @@ def bench_pytest(runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="synth runs per app (default 7)")
+    parser.add_argument(
+        "--decompose", action="store_true", help="also run the variants that split the ratio"
+    )
     parser.add_argument("--pytest", action="store_true", help="also time the pytest suite")
     parser.add_argument("--pytest-runs", type=int, default=1)
     parser.add_argument("--no-synth", action="store_true", help="skip the synth figures")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-dev-loop-") as scratch:
         if not args.no_synth:
-            bench_synth(args.runs, Path(scratch))
+            bench_synth(args.runs, Path(scratch), args.decompose)
     if args.pytest:
         bench_pytest(args.pytest_runs)
 

@@ -6,12 +6,19 @@ and 20 of aws-cdk-lib's L2 `Runtime` for reference. Prints the median wall time 
 ratio to the empty app, the resource count and the count of the account-quota'd resource types.
 Goal (issue 14): 20 agents within 1.5x the empty app, under 300 resources, at most one logs and
 one X-Ray resource policy, topic and key.
-Run: `make bench-scale`.
+
+With `--decompose`: 20 `AgentRuntime`s with observability off (role, policy and runtime only:
+what the observability's 11 resources per runtime cost), and the empty app and 20 runtimes with
+aws-cdk-lib's built-in CloudFormation validation off (`CDK_VALIDATION=false`, for measurement
+only), to show how much of each figure that validation is.
+Run: `make bench-scale` (ARGS=--decompose).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -33,17 +40,18 @@ PROGRAM = f"""
 import sys
 import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as l2
-from agentcore_constructs import AgentRuntime, AgentRuntimeImage
+from agentcore_constructs import AgentRuntime, AgentRuntimeImage, ObservabilityOptions
 
 agents, outdir, construct = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+options = {{"observability": ObservabilityOptions(enabled=False)}} if construct == "bare" else {{}}
 app = cdk.App(outdir=outdir)
 env = cdk.Environment(account="111122223333", region="eu-west-1")
 stack = cdk.Stack(app, "AgentsStack", env=env)
 for n in range(agents):
-    if construct == "ours":
+    if construct in ("ours", "bare"):
         AgentRuntime(
             stack, f"Agent{{n}}", runtime_name=f"agent_{{n}}",
-            image=AgentRuntimeImage.from_image_uri("{IMAGE}"),
+            image=AgentRuntimeImage.from_image_uri("{IMAGE}"), **options,
         )
     else:
         l2.Runtime(
@@ -54,12 +62,20 @@ app.synth()
 """
 
 
-def synth(agents: int, construct: str) -> tuple[float, Counter[str]]:
+# A variant: (agents, construct, built-in validation on); construct is "ours" (defaults),
+# "bare" (ours, observability off) or "l2".
+Variant = tuple[int, str, bool]
+LABELS = {"ours": "AgentRuntime", "bare": "AgentRuntime, obs. off", "l2": "aws-cdk-lib L2 Runtime"}
+
+
+def synth(agents: int, construct: str, validated: bool) -> tuple[float, Counter[str]]:
+    env = {**os.environ, **({} if validated else {"CDK_VALIDATION": "false"})}
     with tempfile.TemporaryDirectory() as outdir:
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-c", PROGRAM, str(agents), outdir, construct],
             check=True,
+            env=env,
             stderr=subprocess.DEVNULL,  # the empty app's "no resources" validation warning
         )
         elapsed = time.perf_counter() - started
@@ -68,24 +84,31 @@ def synth(agents: int, construct: str) -> tuple[float, Counter[str]]:
 
 
 def main() -> None:
-    variants = [(0, "ours"), (1, "ours"), (20, "ours"), (20, "l2")]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--decompose", action="store_true", help="also run the split variants")
+    decompose = parser.parse_args().decompose
+    variants: list[Variant] = [(0, "ours", True), (1, "ours", True), (20, "ours", True)]
+    variants.append((20, "l2", True))
+    if decompose:
+        variants += [(20, "bare", True), (0, "ours", False), (20, "ours", False)]
     # Interleaved rounds, so drift in machine load hits every variant alike.
-    timings: dict[tuple[int, str], list[float]] = {v: [] for v in variants}
-    found: dict[tuple[int, str], Counter[str]] = {}
+    timings: dict[Variant, list[float]] = {v: [] for v in variants}
+    found: dict[Variant, Counter[str]] = {}
     for _ in range(RUNS):
         for variant in variants:
             elapsed, found[variant] = synth(*variant)
             timings[variant].append(elapsed)
-    empty = statistics.median(timings[(0, "ours")])
     print(f"synth, median of {RUNS} runs (each a fresh Python + jsii process)")
-    for agents, construct in variants:
-        median = statistics.median(timings[(agents, construct)])
-        types = found[(agents, construct)]
-        who = "AgentRuntime" if construct == "ours" else "aws-cdk-lib L2 Runtime"
-        label = "empty app" if agents == 0 else f"{agents} x {who}"
+    for agents, construct, validated in variants:
+        median = statistics.median(timings[(agents, construct, validated)])
+        # Each figure against the empty app synthesized the same way (validation on or off).
+        empty = statistics.median(timings[(0, "ours", validated)])
+        types = found[(agents, construct, validated)]
+        label = "empty app" if agents == 0 else f"{agents} x {LABELS[construct]}"
+        label += "" if validated else " (no validation)"
         quota = ", ".join(f"{t.removeprefix('AWS::')} {types[t]}" for t in QUOTA_TYPES)
         print(
-            f"  {label:>28}: {median:6.2f} s  ({median / empty:4.2f}x empty)  "
+            f"  {label:>44}: {median:6.2f} s  ({median / empty:4.2f}x empty)  "
             f"resources {sum(types.values()):3d}  [{quota}]"
         )
 
