@@ -87,8 +87,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decompose", action="store_true", help="also run the split variants")
     decompose = parser.parse_args().decompose
-    variants: list[Variant] = [(0, "ours", True), (1, "ours", True), (20, "ours", True)]
-    variants.append((20, "l2", True))
+    variants: list[Variant] = [
+        (0, "ours", True),
+        (1, "ours", True),
+        (20, "ours", True),
+        (20, "l2", True),
+    ]
     if decompose:
         variants += [(20, "bare", True), (0, "ours", False), (20, "ours", False)]
     # Interleaved rounds, so drift in machine load hits every variant alike.
