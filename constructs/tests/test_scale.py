@@ -37,17 +37,24 @@ def platform_stack(
     stack = cdk.Stack(
         app, "AgentsStack", env=cdk.Environment(account="111122223333", region="eu-west-1")
     )
-    runtimes = [
+    return app, stack, add_agents(stack, range(agents), observability)
+
+
+def add_agents(
+    stack: cdk.Stack, numbers: range, observability: ObservabilityOptions | None = None
+) -> list[AgentRuntime]:
+    """Runtimes ``agent_<n>`` for each n, from one image, with the same observability."""
+    image = AgentRuntimeImage.from_image_uri(IMAGE)
+    return [
         AgentRuntime(
             stack,
             f"Agent{n}",
             runtime_name=f"agent_{n}",
-            image=AgentRuntimeImage.from_image_uri(IMAGE),
+            image=image,
             observability=observability,
         )
-        for n in range(agents)
+        for n in numbers
     ]
-    return app, stack, runtimes
 
 
 def counts(stack: cdk.Stack) -> Counter[str]:
@@ -139,15 +146,9 @@ def test_existing_topic_and_account_policies_are_used_instead(tmp_path: Path) ->
     topic = sns.Topic.from_topic_arn(
         stack, "OpsTopic", "arn:aws:sns:eu-west-1:111122223333:ops-alarms"
     )
-    options = ObservabilityOptions(alarm_topic=topic, manage_delivery_policies=False)
-    for n in range(3):
-        AgentRuntime(
-            stack,
-            f"Agent{n}",
-            runtime_name=f"agent_{n}",
-            image=AgentRuntimeImage.from_image_uri(IMAGE),
-            observability=options,
-        )
+    add_agents(
+        stack, range(3), ObservabilityOptions(alarm_topic=topic, manage_delivery_policies=False)
+    )
     found = counts(stack)
     for resource_type in (
         "AWS::Logs::ResourcePolicy",
@@ -198,17 +199,11 @@ def test_each_more_agent_costs_few_jsii_round_trips(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first runtime creates the stack's shared pieces; each further one pays only for its
-    own 14 resources: about 36 round trips (about 185 in 0.1.0). No ``Stack.of`` per runtime:
+    own 14 resources: about 33 round trips (about 185 in 0.1.0). No ``Stack.of`` per runtime:
     the library finds its stack on the Python side."""
-    app = cdk.App(outdir=str(tmp_path))
-    stack = cdk.Stack(
-        app, "AgentsStack", env=cdk.Environment(account="111122223333", region="eu-west-1")
-    )
-    image = AgentRuntimeImage.from_image_uri(IMAGE)
-    AgentRuntime(stack, "Agent0", runtime_name="agent_0", image=image)
+    _, stack, _ = platform_stack(tmp_path, 1)
     trips = RoundTrips(monkeypatch)
-    for n in range(1, 6):
-        AgentRuntime(stack, f"Agent{n}", runtime_name=f"agent_{n}", image=image)
+    add_agents(stack, range(1, 6))
     per_agent = trips.total() / 5
     assert per_agent <= 40, trips.requests.most_common(10)
     assert trips.requests[("StaticInvokeRequest", "aws-cdk-lib.Stack")] == 0
