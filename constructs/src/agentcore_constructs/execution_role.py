@@ -60,17 +60,17 @@ def execution_policy_document(statements: Sequence[Statement]) -> iam.PolicyDocu
     return iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def trust_principal(scope: Construct) -> iam.IPrincipal:
-    """The runtime service, only on behalf of runtimes in this account (confused deputy)."""
+def trust_principal(scope: Construct, resources: str = "*") -> iam.IPrincipal:
+    """The AgentCore service, only on behalf of this account's AgentCore ``resources`` (an ARN
+    resource pattern: ``*`` for runtimes, ``gateway/*`` for gateways), against confused deputies."""
     stack = stack_env(scope)
     return iam.ServicePrincipal(
         SERVICE_PRINCIPAL,
         conditions={
             "StringEquals": {"aws:SourceAccount": stack.account},
             "ArnLike": {
-                "aws:SourceArn": (
-                    f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:*"
-                )
+                "aws:SourceArn": f"arn:{stack.partition}:bedrock-agentcore:"
+                f"{stack.region}:{stack.account}:{resources}"
             },
         },
     )

@@ -16,7 +16,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from ..execution_role import SERVICE_PRINCIPAL
+from ..execution_role import trust_principal
 from ..stack_env import StackAwareConstruct, stack_env
 from ..validation import ProblemList, check_pattern, is_token
 from .authorizer import GatewayAuthorizer
@@ -69,7 +69,7 @@ class AgentGateway(StackAwareConstruct):
         self.role: iam.IRole = role or iam.Role(
             self,
             "Role",
-            assumed_by=self._trust_principal(),
+            assumed_by=trust_principal(self, "gateway/*"),
             description=f"Service role of the AgentCore gateway {gateway_name}",
         )
         # Created with its first statement: a role compares its policies' names when another
@@ -219,20 +219,6 @@ class AgentGateway(StackAwareConstruct):
             # The service checks the role when it creates the gateway: policy first.
             self.cfn_gateway.node.add_dependency(self._policy)
         self._policy.add_statements(statement)
-
-    def _trust_principal(self) -> iam.IPrincipal:
-        """AgentCore, only on behalf of this account's gateways (confused deputy)."""
-        stack = stack_env(self)
-        return iam.ServicePrincipal(
-            SERVICE_PRINCIPAL,
-            conditions={
-                "StringEquals": {"aws:SourceAccount": stack.account},
-                "ArnLike": {
-                    "aws:SourceArn": f"arn:{stack.partition}:bedrock-agentcore:"
-                    f"{stack.region}:{stack.account}:gateway/*"
-                },
-            },
-        )
 
     def _check_spec_target(
         self,
