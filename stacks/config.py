@@ -6,9 +6,11 @@ Each problem becomes one line that names the key path, the bad value and the fix
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -49,7 +51,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-ENDPOINT_SERVICES = Literal[
+INTERFACE_SERVICES = Literal[
     "bedrock-runtime",
     "bedrock-agentcore",
     "bedrock-agentcore.gateway",
@@ -60,6 +62,10 @@ ENDPOINT_SERVICES = Literal[
     "ecr.api",
     "ecr.dkr",
 ]
+# What a VPC-mode runtime reaches through endpoints: the interface services and S3's gateway.
+ENDPOINT_SERVICES = Literal[INTERFACE_SERVICES, "s3"]
+SECURITY_GROUP_ID = Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]
+IPV4_CIDR = r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$"
 
 
 class CreatedVpcConfig(_Model):
@@ -71,24 +77,51 @@ class CreatedVpcConfig(_Model):
     )
 
 
+class ReusedEndpointConfig(_Model):
+    """An endpoint your VPC already has, with private DNS on. An interface endpoint names its
+    security group (the stack lets the runtime send to it, and the group admit the runtime);
+    S3's gateway endpoint has none."""
+
+    security_group_id: SECURITY_GROUP_ID | None = None
+
+
+class EgressConfig(_Model):
+    """One more destination the runtime may send to, e.g. an OTLP collector in your VPC."""
+
+    cidr: Annotated[str, Field(pattern=IPV4_CIDR)]
+    port: Annotated[int, Field(ge=1, le=65535)]
+    description: Annotated[str, Field(min_length=1, max_length=200)]
+
+    @field_validator("cidr")
+    @classmethod
+    def _valid_network(cls, value: str) -> str:
+        try:
+            ipaddress.IPv4Network(value)
+        except ValueError as error:
+            raise ValueError(f"not an IPv4 network ({error})") from None
+        return value
+
+
 class NetworkConfig(_Model):
     """PUBLIC; or VPC in one of three ways: subnets and security groups you manage (no
-    endpoints made), your VPC's subnets (the stack adds the security groups and endpoints),
-    or a VPC the stack creates (``create_vpc``)."""
+    endpoints made), your VPC's subnets (the stack adds the runtime's security group and the
+    endpoints you list), or a VPC the stack creates (``create_vpc``, every endpoint made)."""
 
     mode: Literal["PUBLIC", "VPC"] = "PUBLIC"
     subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
         default_factory=list, max_length=16
     )
-    security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(
-        default_factory=list, max_length=16
-    )
+    security_group_ids: list[SECURITY_GROUP_ID] = Field(default_factory=list, max_length=16)
     vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")] | None = None
     route_table_ids: list[Annotated[str, Field(pattern=r"^rtb-[0-9a-f]{8,17}$")]] = Field(
         default_factory=list, max_length=16
     )
     create_vpc: CreatedVpcConfig | None = None
-    reuse_endpoints: list[ENDPOINT_SERVICES] = Field(default_factory=list)
+    # With vpc_id, every endpoint the runtime needs is reused or created, never implied: an
+    # endpoint created with private DNS answers for that service in the whole VPC.
+    reuse_endpoints: dict[ENDPOINT_SERVICES, ReusedEndpointConfig] = Field(default_factory=dict)
+    create_endpoints: list[ENDPOINT_SERVICES] = Field(default_factory=list)
+    egress: list[EgressConfig] = Field(default_factory=list, max_length=10)
 
     @model_validator(mode="after")
     def _one_placement(self) -> NetworkConfig:
@@ -99,6 +132,8 @@ class NetworkConfig(_Model):
             "route_table_ids": bool(self.route_table_ids),
             "create_vpc": self.create_vpc is not None,
             "reuse_endpoints": bool(self.reuse_endpoints),
+            "create_endpoints": bool(self.create_endpoints),
+            "egress": bool(self.egress),
         }
         if self.mode == "PUBLIC":
             if any(given.values()):
@@ -106,22 +141,58 @@ class NetworkConfig(_Model):
                 raise ValueError(f"{used}: only used with mode VPC")
             return self
         if self.create_vpc is not None:
-            if self.subnet_ids or self.security_group_ids or self.vpc_id or self.route_table_ids:
-                raise ValueError("create_vpc makes the subnets: drop subnet_ids/vpc_id/...")
+            used = [k for k, v in given.items() if v and k != "create_vpc"]
+            if used:
+                raise ValueError(
+                    f"create_vpc makes the subnets, the security groups and every endpoint, and "
+                    f"has no route out: drop {', '.join(used)}"
+                )
         elif self.vpc_id is not None:
             if not self.subnet_ids or self.security_group_ids:
                 raise ValueError(
-                    "with vpc_id give subnet_ids (and route_table_ids for S3); the stack makes "
-                    "the security groups"
+                    "with vpc_id give subnet_ids; the stack makes the runtime's security group "
+                    "(drop security_group_ids)"
                 )
+            self._endpoint_choices_consistent()
         elif not (self.subnet_ids and self.security_group_ids):
             raise ValueError(
                 "mode VPC needs create_vpc, or vpc_id + subnet_ids, or subnet_ids and "
                 "security_group_ids (1 to 16 each)"
             )
-        elif self.reuse_endpoints:
-            raise ValueError("reuse_endpoints only applies when the stack makes endpoints")
+        else:
+            used = [
+                k
+                for k in ("route_table_ids", "reuse_endpoints", "create_endpoints", "egress")
+                if given[k]
+            ]
+            if used:
+                raise ValueError(
+                    f"{', '.join(used)}: only apply when the stack makes the runtime's security "
+                    "group and endpoints (create_vpc or vpc_id)"
+                )
         return self
+
+    def _endpoint_choices_consistent(self) -> None:
+        both = sorted(set(self.create_endpoints) & set(self.reuse_endpoints))
+        if both:
+            raise ValueError(f"{', '.join(both)}: in both create_endpoints and reuse_endpoints")
+        if len(set(self.create_endpoints)) != len(self.create_endpoints):
+            raise ValueError("create_endpoints: list each service once")
+        for service, reused in self.reuse_endpoints.items():
+            if service == "s3" and reused.security_group_id is not None:
+                raise ValueError(
+                    "reuse_endpoints.s3: a gateway endpoint has no security group; give {}"
+                )
+            if service != "s3" and reused.security_group_id is None:
+                raise ValueError(
+                    f"reuse_endpoints.{service}: give the security_group_id of the endpoint "
+                    "your VPC has, so the runtime may reach it"
+                )
+        if ("s3" in self.create_endpoints) != bool(self.route_table_ids):
+            raise ValueError(
+                "route_table_ids: give them exactly when create_endpoints has s3 (the gateway "
+                "endpoint is added to those route tables, the subnets' own)"
+            )
 
     @property
     def makes_endpoints(self) -> bool:
@@ -331,6 +402,83 @@ class EnvironmentConfig(_Model):
                     "runtime.network.create_vpc.availability_zone_ids: " + "; ".join(problems)
                 )
         return self
+
+    @model_validator(mode="after")
+    def _private_network_complete(self) -> EnvironmentConfig:
+        network = self.runtime.network
+        if not network.makes_endpoints:
+            return self
+        if network.vpc_id is not None:
+            needed = set(self.endpoint_services)
+            chosen = set(network.create_endpoints) | set(network.reuse_endpoints)
+            missing, unused = sorted(needed - chosen), sorted(chosen - needed)
+            if missing:
+                raise ValueError(
+                    f"runtime.network: this runtime needs endpoints for {', '.join(missing)}: "
+                    "add each to reuse_endpoints (an endpoint your VPC has, with private DNS; "
+                    "give its security_group_id) or to create_endpoints (the stack creates it "
+                    "with private DNS, which then answers for that service in the whole VPC)"
+                )
+            if unused:
+                raise ValueError(
+                    f"runtime.network: this runtime does not use {', '.join(unused)}: drop it "
+                    "from create_endpoints/reuse_endpoints"
+                )
+        self._otlp_reachable()
+        gateway = self.gateway
+        if gateway is not None and self.region and gateway.arn.split(":")[3] != self.region:
+            raise ValueError(
+                f"gateway.arn: the gateway is in {gateway.arn.split(':')[3]}, but a VPC-mode "
+                f"runtime reaches gateways through this region's ({self.region}) endpoint only; "
+                "use a gateway in the same region"
+            )
+        return self
+
+    def _otlp_reachable(self) -> None:
+        """An OTLP endpoint outside AWS needs a path the config states (ERRATA 36)."""
+        obs, network = self.observability, self.runtime.network
+        if obs.traces != "otlp" or not obs.enabled or obs.otlp_endpoint is None:
+            return
+        if network.create_vpc is not None:
+            raise ValueError(
+                "observability.traces: otlp cannot reach its endpoint from the VPC create_vpc "
+                "makes (no route out); use traces aws (the xray endpoint serves it), or a VPC "
+                "of yours (vpc_id) with a path to the collector, named in runtime.network.egress"
+            )
+        url = urlsplit(obs.otlp_endpoint)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            address: ipaddress.IPv4Address | None = ipaddress.IPv4Address(url.hostname or "")
+        except ValueError:
+            address = None
+        if not any(
+            rule.port == port and (address is None or address in ipaddress.IPv4Network(rule.cidr))
+            for rule in network.egress
+        ):
+            raise ValueError(
+                f"runtime.network.egress: the OTLP endpoint {url.hostname}:{port} is only "
+                "reachable with an egress rule to it: add {cidr, port, description} for the "
+                "collector"
+            )
+
+    @property
+    def endpoint_services(self) -> list[str]:
+        """What a VPC-mode runtime of this environment reaches through endpoints."""
+        services = [
+            "bedrock-runtime",  # the model (Strands' BedrockModel)
+            "bedrock-agentcore",  # workload identity tokens, Memory: the data plane
+            "bedrock-agentcore.gateway",  # the MCP tool gateway
+            "logs",  # the runtime's logs
+            "sts",  # regional credentials for the SDKs
+            "s3",  # image layers or the code zip, at every session start (ERRATA 35)
+        ]
+        if self.runtime.artifact == "container":
+            services += ["ecr.api", "ecr.dkr"]
+        if self.observability.enabled and self.observability.traces == "aws":
+            services.append("xray")
+        if self.runtime.secrets:
+            services.append("secretsmanager")
+        return services
 
     @property
     def stack_name(self) -> str:

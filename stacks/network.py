@@ -10,25 +10,7 @@ from agentcore_constructs.private_network import EndpointService, IsolatedVpc, P
 
 from .config import EnvironmentConfig
 
-# What the agent and the runtime reach at run time, whatever else is configured.
-ALWAYS = (
-    EndpointService.BEDROCK_RUNTIME,  # the model (Strands' BedrockModel)
-    EndpointService.AGENTCORE,  # workload identity tokens; the data plane
-    EndpointService.AGENTCORE_GATEWAY,  # the MCP tool gateway
-    EndpointService.LOGS,  # the runtime's logs
-    EndpointService.STS,  # regional credentials for the SDKs
-)
-
-
-def endpoint_services(config: EnvironmentConfig) -> list[EndpointService]:
-    services = list(ALWAYS)
-    if config.runtime.artifact == "container":
-        services += [EndpointService.ECR_API, EndpointService.ECR_DOCKER]
-    if config.observability.traces == "aws":
-        services.append(EndpointService.XRAY)
-    if config.runtime.secrets:
-        services.append(EndpointService.SECRETS_MANAGER)
-    return services
+GATEWAY_SERVICE = "s3"  # reached through a gateway endpoint, not an interface one
 
 
 def runtime_network(
@@ -51,7 +33,8 @@ def runtime_network(
             ),
             None,
         )
-    if network.create_vpc is not None:
+    reuse: dict[EndpointService, ec2.ISecurityGroup] = {}
+    if network.create_vpc is not None:  # ours: every endpoint is made here
         isolated = IsolatedVpc(
             stack,
             "Network",
@@ -60,7 +43,8 @@ def runtime_network(
         )
         vpc, subnets = isolated.vpc, isolated.subnets
         route_tables = [subnet.route_table.route_table_id for subnet in subnets]
-    else:
+        create = [s for s in config.endpoint_services if s != GATEWAY_SERVICE]
+    else:  # yours: only what the config says to create, the rest is reused
         assert network.vpc_id is not None
         vpc = ec2.Vpc.from_vpc_attributes(
             stack,
@@ -73,13 +57,33 @@ def runtime_network(
             for i, subnet_id in enumerate(network.subnet_ids)
         ]
         route_tables = list(network.route_table_ids)
+        create = [s for s in network.create_endpoints if s != GATEWAY_SERVICE]
+        groups: dict[str, ec2.ISecurityGroup] = {}
+        for service, reused in network.reuse_endpoints.items():
+            if reused.security_group_id is None:
+                continue
+            group_id = reused.security_group_id
+            if group_id not in groups:
+                groups[group_id] = ec2.SecurityGroup.from_security_group_id(
+                    stack, f"ReusedEndpointGroup{len(groups)}", group_id
+                )
+            reuse[EndpointService(service)] = groups[group_id]
+    gateway = config.gateway
     endpoints = PrivateEndpoints(
         stack,
         "Endpoints",
         vpc=vpc,
         subnets=subnets,
-        services=endpoint_services(config),
+        services=[EndpointService(name) for name in create],
         route_table_ids=route_tables,
-        reuse=[EndpointService(name) for name in network.reuse_endpoints],
+        reuse=reuse,
+        # A gateway shared from another account is outside the endpoint policy's own account.
+        external_resources=(
+            {EndpointService.AGENTCORE_GATEWAY: [gateway.arn]} if gateway is not None else None
+        ),
     )
+    for rule in network.egress:
+        endpoints.runtime_security_group.add_egress_rule(
+            ec2.Peer.ipv4(rule.cidr), ec2.Port.tcp(rule.port), rule.description
+        )
     return endpoints.network, endpoints

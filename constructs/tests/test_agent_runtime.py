@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 
@@ -146,7 +147,14 @@ def test_global_profile_grants_regionless_model_arn(new_stack) -> None:
         in text
     )
     assert ":bedrock:*::foundation-model/anthropic.claude-sonnet-4-6" in text
-    assert ":bedrock:::foundation-model/anthropic.claude-sonnet-4-6" in text
+    # IAM's "*" matches the empty string: the region-less ARN of a global profile's calls too.
+    assert fnmatch.fnmatchcase(
+        "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-6",
+        "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-6",
+    )
+    assert ":bedrock:::foundation-model/" not in text, (
+        "redundant, and not an ARN the reference knows"
+    )
 
 
 def test_gateway_props_set_endpoint_and_grant(new_stack) -> None:

@@ -96,10 +96,7 @@ def test_each_statement_has_exactly_its_actions_and_resources(synthesized) -> No
             ],
             [logs, f"{logs}:log-stream:*"],
         ),
-        "DescribeLogGroups": (
-            "logs:DescribeLogGroups",
-            "arn:<Partition>:logs:eu-west-1:111122223333:log-group:*",
-        ),
+        "DescribeLogGroups": ("logs:DescribeLogGroups", "*"),
         "XRayTraces": (
             [
                 "xray:PutTraceSegments",
@@ -143,7 +140,12 @@ def test_each_statement_has_exactly_its_actions_and_resources(synthesized) -> No
         "StringEquals": {"cloudwatch:namespace": "bedrock-agentcore"}
     }
     wildcard = {sid for sid, s in statements.items() if s["Resource"] == "*"}
-    assert wildcard == {"EcrAuthorizationToken", "XRayTraces", "RuntimeMetrics"}
+    assert wildcard == {
+        "EcrAuthorizationToken",
+        "DescribeLogGroups",
+        "XRayTraces",
+        "RuntimeMetrics",
+    }
 
 
 def test_us_profile_env_vars_and_gateway(synthesized) -> None:

@@ -55,6 +55,9 @@ def test_strategies_render_with_namespace_templates() -> None:
             },
         ],
     }
+    # A replacement (new name or key) keeps the old memory's events readable.
+    assert memory["UpdateReplacePolicy"] == "Retain"
+    assert memory["DeletionPolicy"] == "Delete"
 
 
 @pytest.mark.parametrize(

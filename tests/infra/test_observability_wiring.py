@@ -36,6 +36,10 @@ def test_thresholds_per_env(each_env: Synthesized) -> None:
         "Throttles": settings.throttles_threshold,
         "Latency": settings.latency_p99_threshold_ms,
     }
+    # A unit the service does not publish keeps an alarm in INSUFFICIENT_DATA: none is set.
+    assert all(
+        "Unit" not in a["Properties"] for a in each_env.resources("AWS::CloudWatch::Alarm").values()
+    )
     assert len(each_env.resources("AWS::CloudWatch::Dashboard")) == 1
     runtime_deliveries = [
         k for k in each_env.resources("AWS::Logs::Delivery") if k.startswith("AgentRuntime")

@@ -90,6 +90,18 @@ def test_cloudwatch_alarms_can_publish_to_the_encrypted_topic(env: Env) -> None:
     assert cloudwatch_publish(env, topic_arn, alarm_context(env))
 
 
+def test_the_key_serves_cloudwatch_without_source_context(env: Env) -> None:
+    """No AWS document says CloudWatch's KMS calls carry aws:SourceArn/SourceAccount: the key
+    must not depend on them (the topic policy does the scoping)."""
+    cloudwatch = Principal(service="cloudwatch.amazonaws.com")
+    (key_id,) = env.t.of_type("AWS::KMS::Key")
+    key_arn = env.t.attribute(key_id, "Arn")
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        assert is_allowed(
+            Request(cloudwatch, action, key_arn, {}), key_policy=env.t.key_policy(key_id)
+        )
+
+
 def test_only_this_accounts_alarms_and_only_this_topic(env: Env) -> None:
     topic_arn = env.t.attribute(env.id_of(env.stack.runtime.observability.alarm_topic), "TopicArn")
     assert not cloudwatch_publish(env, topic_arn, alarm_context(env, OTHER_ACCOUNT))

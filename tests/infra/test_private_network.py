@@ -95,37 +95,40 @@ def test_subnets_are_isolated_in_supported_zones(prod: Synthesized) -> None:
     assert sorted(map(json.dumps, network["Subnets"])) == sorted(map(json.dumps, subnet_refs))
 
 
-def test_security_groups_allow_https_between_runtime_and_endpoints_only(prod: Synthesized) -> None:
+def test_security_groups_allow_https_to_endpoints_and_s3_only(prod: Synthesized) -> None:
     groups = prod.resources("AWS::EC2::SecurityGroup")
     runtime_group_ref = prod.only(RUNTIME)["Properties"]["NetworkConfiguration"][
         "NetworkModeConfig"
     ]["SecurityGroups"]
     ((runtime_id,),) = [[g["Fn::GetAtt"][0] for g in runtime_group_ref]]
     (endpoint_id,) = [k for k in groups if k != runtime_id]
-    for group in groups.values():
-        props = group["Properties"]
-        assert "SecurityGroupIngress" not in props or all(
-            rule.get("FromPort") == 443 for rule in props["SecurityGroupIngress"]
-        )
-        egress = props.get("SecurityGroupEgress", [])
-        assert all(
-            rule.get("CidrIp") != "0.0.0.0/0" or rule.get("IpProtocol") == "icmp" for rule in egress
-        )
     ingress = list(prod.resources("AWS::EC2::SecurityGroupIngress").values())
     egress = list(prod.resources("AWS::EC2::SecurityGroupEgress").values())
     assert [(r["Properties"]["FromPort"], r["Properties"]["ToPort"]) for r in ingress + egress] == [
         (443, 443)
-    ] * 2
+    ] * 3
     (into_endpoints,) = ingress
     assert into_endpoints["Properties"]["GroupId"] == {"Fn::GetAtt": [endpoint_id, "GroupId"]}
     assert into_endpoints["Properties"]["SourceSecurityGroupId"] == {
         "Fn::GetAtt": [runtime_id, "GroupId"]
     }
-    (out_of_runtime,) = egress
-    assert out_of_runtime["Properties"]["GroupId"] == {"Fn::GetAtt": [runtime_id, "GroupId"]}
-    assert out_of_runtime["Properties"]["DestinationSecurityGroupId"] == {
-        "Fn::GetAtt": [endpoint_id, "GroupId"]
-    }
+    destinations = sorted(
+        json.dumps({k: v for k, v in r["Properties"].items() if k.startswith("Destination")})
+        for r in egress
+    )
+    (lookup,) = prod.resources("Custom::ManagedPrefixList")
+    assert destinations == sorted(
+        [
+            json.dumps({"DestinationSecurityGroupId": {"Fn::GetAtt": [endpoint_id, "GroupId"]}}),
+            json.dumps({"DestinationPrefixListId": {"Fn::GetAtt": [lookup, "PrefixListId"]}}),
+        ]
+    )
+    assert all(
+        r["Properties"]["GroupId"] == {"Fn::GetAtt": [runtime_id, "GroupId"]} for r in egress
+    )
+    assert prod.resources("Custom::ManagedPrefixList")[lookup]["Properties"]["PrefixListName"] == (
+        "com.amazonaws.us-east-1.s3"
+    )
 
 
 def test_endpoints_have_private_dns_and_scoped_policies(prod: Synthesized) -> None:
@@ -159,7 +162,19 @@ def test_reusing_a_vpcs_endpoints(tmp_path: Path) -> None:
             "vpc_id": "vpc-0123456789abcdef0",
             "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
             "route_table_ids": ["rtb-0123456789abcdef0"],
-            "reuse_endpoints": ["logs", "sts"],
+            "reuse_endpoints": {
+                "logs": {"security_group_id": "sg-0123456789abcdef0"},
+                "sts": {"security_group_id": "sg-0123456789abcdef0"},
+            },
+            "create_endpoints": [
+                "bedrock-runtime",
+                "bedrock-agentcore",
+                "bedrock-agentcore.gateway",
+                "ecr.api",
+                "ecr.dkr",
+                "xray",
+                "s3",
+            ],
         }
 
     env = synthesize("prod", tmp_path, mutate=mutate)
@@ -167,6 +182,19 @@ def test_reusing_a_vpcs_endpoints(tmp_path: Path) -> None:
     assert "logs" not in services and "sts" not in services
     assert {"bedrock-runtime", "bedrock-agentcore.gateway", "ecr.dkr", "s3"} <= services
     assert env.resources("AWS::EC2::VPC") == {}
+    # One shared group of the VPC's endpoints: one rule each way, not one per service.
+    into_reused = [
+        r["Properties"]
+        for r in env.resources("AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == "sg-0123456789abcdef0"
+    ]
+    assert [(r["FromPort"], r["IpProtocol"]) for r in into_reused] == [(443, "tcp")]
+    to_reused = [
+        r["Properties"]
+        for r in env.resources("AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"].get("DestinationSecurityGroupId") == "sg-0123456789abcdef0"
+    ]
+    assert len(to_reused) == 1 and "logs, sts" in to_reused[0]["Description"]
 
 
 def test_nag_and_lint_stay_clean_with_secrets_and_endpoints(prod_everything: Synthesized) -> None:

@@ -141,7 +141,7 @@ def test_each_execution_statement_is_scoped(each_env: Synthesized) -> None:
                 f"arn:aws{logs[7:]}:/aws/bedrock-agentcore/runtimes/*:log-stream:*",
             ],
         ),
-        "DescribeLogGroups": (["logs:DescribeLogGroups"], [f"{logs}:*"]),
+        "DescribeLogGroups": (["logs:DescribeLogGroups"], ["*"]),
         "XRayTraces": (
             [
                 "xray:PutTraceSegments",

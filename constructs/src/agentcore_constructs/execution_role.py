@@ -84,14 +84,12 @@ def model_resource_arns(scope: Construct, model_id: str) -> list[str]:
         return [model_id]
     if model_id.startswith((*CROSS_REGION_PROFILE_PREFIXES, GLOBAL_PROFILE_PREFIX)):
         base_model = model_id.split(".", 1)[1]
-        arns = [
+        return [
             f"arn:{partition}:bedrock:{region}:{account}:inference-profile/{model_id}",
-            # A cross-region profile routes to the model in any of its destination regions.
+            # A cross-region profile routes to the model in any of its destination regions; the
+            # "*" also matches the region-less ARN a global profile's calls carry.
             f"arn:{partition}:bedrock:*::foundation-model/{base_model}",
         ]
-        if model_id.startswith(GLOBAL_PROFILE_PREFIX):
-            arns.append(f"arn:{partition}:bedrock:::foundation-model/{base_model}")
-        return arns
     return [f"arn:{partition}:bedrock:{region}::foundation-model/{model_id}"]
 
 
@@ -122,7 +120,8 @@ def runtime_base_statements(
         _statement(
             sid="DescribeLogGroups",
             actions=["logs:DescribeLogGroups"],
-            resources=[f"arn:{partition}:logs:{region}:{account}:log-group:*"],
+            # No resource types (Service Authorization Reference): any ARN here matches nothing.
+            resources=["*"],
         ),
         _statement(
             sid="XRayTraces",
@@ -234,13 +233,15 @@ def wildcard_reasons(
     """
     logs = f"{arn_prefix(scope, 'logs')}:log-group"
     directory = f"{arn_prefix(scope, 'bedrock-agentcore')}:workload-identity-directory/default"
-    unscopable = "the X-Ray actions and cloudwatch:PutMetricData have no resource-level "
+    unscopable = (
+        "logs:DescribeLogGroups, the X-Ray actions and cloudwatch:PutMetricData have no "
+        "resource-level "
+    )
     if pulls_image:
         unscopable = "ecr:GetAuthorizationToken, " + unscopable
     reasons = {
         "*": f"{unscopable[0].upper()}{unscopable[1:]}permissions; PutMetricData is limited to "
         f"the {METRICS_NAMESPACE} namespace by condition.",
-        f"{logs}:*": "logs:DescribeLogGroups only accepts the all-log-groups resource.",
         f"{logs}:/aws/bedrock-agentcore/runtimes/*": "The runtime names its log groups "
         "/aws/bedrock-agentcore/runtimes/<id>-<endpoint>; the id is assigned at creation, so "
         "the runtime prefix is the narrowest scope.",

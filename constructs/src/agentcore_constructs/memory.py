@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import CfnDeletionPolicy, Duration
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -125,7 +125,15 @@ class MemoryStrategy:
 
 
 class AgentMemory(StackAwareConstruct):
-    """Memory for agents: events per actor and session, optional long-term strategies."""
+    """Memory for agents: events per actor and session, optional long-term strategies.
+
+    ``memory_name`` and ``encryption_key`` cannot change in place (create-only in the
+    resource schema): CloudFormation replaces the memory, creating the new one before it
+    deletes the old, and a memory's name is unique in the account, so changing the key alone
+    fails that update (it rolls back; nothing is lost). Change the name with it: the new
+    memory starts empty, and the old one is retained on replacement (``UpdateReplacePolicy:
+    Retain``) so its events can still be read; delete it with ``DeleteMemory`` when done.
+    """
 
     def __init__(
         self,
@@ -152,6 +160,8 @@ class AgentMemory(StackAwareConstruct):
             encryption_key_arn=encryption_key.key_arn if encryption_key else None,
             memory_strategies=[s.to_cfn() for s in self.strategies] or None,
         )
+        self.cfn_memory.cfn_options.update_replace_policy = CfnDeletionPolicy.RETAIN
+        self.cfn_memory.cfn_options.deletion_policy = CfnDeletionPolicy.DELETE  # said, not implied
         self.memory_arn: str = self.cfn_memory.attr_memory_arn
         self.memory_id: str = self.cfn_memory.attr_memory_id
 

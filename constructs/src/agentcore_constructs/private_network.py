@@ -8,18 +8,21 @@ map to ids differently in every account), so a created VPC places its subnets by
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from aws_cdk import Fn, RemovalPolicy
+from aws_cdk import CfnResource, Fn, RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from .network import RuntimeNetwork
+from .prefix_list import ManagedPrefixList
 from .stack_env import StackAwareConstruct, stack_env
 
 HTTPS = 443
+# Tag on what a stack delete leaves behind (ERRATA 38); its value is the stack's name.
+RETAINED_TAG = "agentcore:retained-by-stack"
 
 # "Supported Availability Zones" for VPC mode, AgentCore developer guide (agentcore-vpc).
 SUPPORTED_AZ_IDS: dict[str, tuple[str, ...]] = {
@@ -75,7 +78,9 @@ class IsolatedVpc(StackAwareConstruct):
     """A VPC with one private isolated subnet per AZ id: no internet gateway, no NAT.
 
     Built from L1 resources because subnets are placed by AZ id, which the L2 ``Vpc`` does not
-    offer; ``vpc`` is the usual ``IVpc`` for everything that takes one.
+    offer; ``vpc`` is the usual ``IVpc`` for everything that takes one. The VPC and its subnets
+    are retained when the stack is deleted, because a runtime's network interfaces may outlive
+    it by hours (ERRATA 38); they carry the ``RETAINED_TAG`` for the clean-up.
     """
 
     def __init__(
@@ -91,6 +96,7 @@ class IsolatedVpc(StackAwareConstruct):
         cfn_vpc = ec2.CfnVPC(
             self, "Vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True
         )
+        retain_after_delete(cfn_vpc)
         subnet_ids, route_table_ids = [], []
         for index, az_id in enumerate(az_ids):
             subnet = ec2.CfnSubnet(
@@ -101,6 +107,7 @@ class IsolatedVpc(StackAwareConstruct):
                 cidr_block=Fn.select(index, Fn.cidr(cidr, len(az_ids), "12")),
                 map_public_ip_on_launch=False,
             )
+            retain_after_delete(subnet)
             table = ec2.CfnRouteTable(self, f"RouteTable{index + 1}", vpc_id=cfn_vpc.ref)
             ec2.CfnSubnetRouteTableAssociation(
                 self, f"Association{index + 1}", subnet_id=subnet.ref, route_table_id=table.ref
@@ -140,12 +147,21 @@ class IsolatedVpc(StackAwareConstruct):
 
 
 class PrivateEndpoints(StackAwareConstruct):
-    """Endpoints for ``services`` in ``subnets``, and the security group the runtime uses.
+    """The runtime's security group and the endpoints it reaches in ``subnets``' VPC.
 
-    The runtime's group may reach the endpoints on 443 and nothing else; the endpoints' group
-    accepts 443 from the runtime's group only. Private DNS is on, so the SDKs' default
-    hostnames resolve to the endpoints. ``reuse`` skips services the VPC already has an
-    endpoint for (their security groups must then admit the runtime's group).
+    ``services`` get an interface endpoint here, with private DNS (so the SDKs' default
+    hostnames resolve to it) and a security group that admits only the runtime. Private DNS
+    applies to the whole VPC: in a VPC other workloads use, list a service in ``reuse``
+    instead, mapped to the security group of the endpoint the VPC already has; the runtime may
+    then send to that group, and that group admits the runtime (a rule this stack adds).
+
+    S3 is reached through a gateway endpoint, made here on ``route_table_ids`` or already in the
+    VPC; either way the runtime's group gets egress to the region's S3 prefix list, which
+    every session needs to fetch its image layers or code (ERRATA 35). Nothing else is open.
+
+    AgentCore may keep the runtime's network interfaces for up to 8 hours after the runtime is
+    deleted (ERRATA 38), so the runtime's security group is retained when the stack is deleted:
+    ``cdk destroy`` then succeeds, and the group is deleted later (the README's clean-up).
     """
 
     def __init__(
@@ -157,9 +173,22 @@ class PrivateEndpoints(StackAwareConstruct):
         subnets: Sequence[ec2.ISubnet],
         services: Sequence[EndpointService],
         route_table_ids: Sequence[str] = (),
-        reuse: Sequence[EndpointService] = (),
+        reuse: Mapping[EndpointService, ec2.ISecurityGroup] | None = None,
+        external_resources: Mapping[EndpointService, Sequence[str]] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        reuse = dict(reuse or {})
+        problems = [
+            f"{service.value} is both created and reused: choose one"
+            for service in services
+            if service in reuse
+        ] + [
+            f"external_resources of {service.value}: only AgentCore endpoints take them"
+            for service in external_resources or {}
+            if not service.accepts_oauth_callers
+        ]
+        if problems:
+            raise ValueError("PrivateEndpoints: " + "; ".join(problems))
         self.runtime_security_group = ec2.SecurityGroup(
             self,
             "RuntimeSecurityGroup",
@@ -167,37 +196,36 @@ class PrivateEndpoints(StackAwareConstruct):
             allow_all_outbound=False,
             description="AgentCore runtime: HTTPS to its VPC endpoints only",
         )
-        self.endpoint_security_group = ec2.SecurityGroup(
-            self,
-            "EndpointSecurityGroup",
-            vpc=vpc,
-            allow_all_outbound=False,
-            description="VPC endpoints: HTTPS from the AgentCore runtime only",
-        )
-        self.endpoint_security_group.add_ingress_rule(
-            self.runtime_security_group, ec2.Port.tcp(HTTPS), "HTTPS from the runtime"
-        )
-        self.runtime_security_group.add_egress_rule(
-            self.endpoint_security_group, ec2.Port.tcp(HTTPS), "HTTPS to the VPC endpoints"
-        )
+        retain_after_delete(self.runtime_security_group)
         self.interface_endpoints: dict[EndpointService, ec2.InterfaceVpcEndpoint] = {}
+        self.endpoint_security_group: ec2.SecurityGroup | None = None
+        if services:
+            endpoint_group = ec2.SecurityGroup(
+                self,
+                "EndpointSecurityGroup",
+                vpc=vpc,
+                allow_all_outbound=False,
+                description="VPC endpoints: HTTPS from the AgentCore runtime only",
+            )
+            self._allow_https(endpoint_group, "the VPC endpoints")
+            self.endpoint_security_group = endpoint_group
         for service in dict.fromkeys(services):
-            if service in reuse:
-                continue
             endpoint = ec2.InterfaceVpcEndpoint(
                 self,
                 service.name.title().replace("_", ""),
                 vpc=vpc,
                 service=ec2.InterfaceVpcEndpointAwsService(service.value),
                 subnets=ec2.SubnetSelection(subnets=list(subnets)),
-                security_groups=[self.endpoint_security_group],
+                security_groups=[endpoint_group],
                 private_dns_enabled=True,
                 open=False,
             )
-            endpoint.add_to_policy(_endpoint_statement(self, service))
+            extra = (external_resources or {}).get(service, ())
+            endpoint.add_to_policy(_endpoint_statement(self, service, extra))
             self.interface_endpoints[service] = endpoint
-        # Images and code are fetched from S3 at start: new VPC-mode runtimes get no
-        # service-managed S3 path (CreateAgentRuntime VpcConfig, May 2026), so give them one.
+        for group in {group.security_group_id: group for group in reuse.values()}.values():
+            services_of_group = sorted(s.value for s, g in reuse.items() if g is group)
+            self._allow_https(group, f"the VPC's existing {', '.join(services_of_group)} endpoint")
         self.s3_endpoint = (
             ec2.CfnVPCEndpoint(
                 self,
@@ -210,19 +238,48 @@ class PrivateEndpoints(StackAwareConstruct):
             if route_table_ids
             else None
         )
+        self.s3_prefix_list = ManagedPrefixList.s3(self)
+        self.runtime_security_group.add_egress_rule(
+            self.s3_prefix_list.peer,
+            ec2.Port.tcp(HTTPS),
+            "HTTPS to S3 through the gateway endpoint: image layers and code",
+        )
         self.network = RuntimeNetwork.vpc(
             subnets=list(subnets), security_groups=[self.runtime_security_group]
         )
 
+    def _allow_https(self, group: ec2.ISecurityGroup, what: str) -> None:
+        """The runtime may send HTTPS to ``group``, which accepts HTTPS from the runtime only."""
+        group.add_ingress_rule(
+            self.runtime_security_group, ec2.Port.tcp(HTTPS), "HTTPS from the AgentCore runtime"
+        )
+        self.runtime_security_group.add_egress_rule(
+            group, ec2.Port.tcp(HTTPS), f"HTTPS to {what}"[:255]
+        )
 
-def _endpoint_statement(scope: Construct, service: EndpointService) -> iam.PolicyStatement:
-    """This account's principals only; AgentCore endpoints: this account's resources, any caller."""
+
+def retain_after_delete(construct: IConstruct) -> None:
+    """Keep what the runtime's network interfaces pin (ERRATA 38), tagged for the clean-up."""
+    resource = construct.node.default_child if not isinstance(construct, CfnResource) else construct
+    assert isinstance(resource, CfnResource)
+    resource.apply_removal_policy(RemovalPolicy.RETAIN)
+    Tags.of(construct).add(RETAINED_TAG, stack_env(construct).stack_name)
+
+
+def _endpoint_statement(
+    scope: Construct, service: EndpointService, external_resources: Sequence[str]
+) -> iam.PolicyStatement:
+    """This account's principals only; AgentCore endpoints: this account's resources (and the
+    ``external_resources`` named, such as a gateway shared from another account), any caller."""
     stack = stack_env(scope)
     if service.accepts_oauth_callers:
         return iam.PolicyStatement(
             principals=[iam.AnyPrincipal()],
             actions=["bedrock-agentcore:*"],
-            resources=[f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:*"],
+            resources=[
+                f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:*",
+                *external_resources,
+            ],
         )
     return iam.PolicyStatement(
         principals=[iam.AnyPrincipal()],

@@ -1,4 +1,5 @@
-"""The library's Lambda functions: Python 3.14 on arm64, code from a folder, own log group."""
+"""The library's Lambda functions: Python 3.14 on arm64, code from a folder or inline, own log
+group."""
 
 from __future__ import annotations
 
@@ -15,21 +16,31 @@ def python_function(
     scope: Construct,
     construct_id: str,
     *,
-    directory: Path,
+    directory: Path | None = None,
+    inline_source: str | None = None,
     role: iam.IRole,
     log_group: logs.ILogGroup,
     timeout: Duration,
     memory_size: int,
     description: str,
 ) -> lambda_.Function:
-    """``handler.handler`` in ``directory``, lint-clean as the library's users lint it."""
+    """``handler.handler`` in ``directory``, or ``handler`` in ``inline_source`` (deployed as
+    ``ZipFile``, which gives it CloudFormation's ``cfnresponse`` module); lint-clean as the
+    library's users lint it."""
+    if (directory is None) == (inline_source is None):
+        raise ValueError("python_function: give exactly one of directory and inline_source")
+    code = (
+        lambda_.Code.from_inline(inline_source)
+        if inline_source is not None
+        else lambda_.Code.from_asset(str(directory), exclude=["__pycache__"])
+    )
     function = lambda_.Function(
         scope,
         construct_id,
         runtime=lambda_.Runtime.PYTHON_3_14,
         architecture=lambda_.Architecture.ARM_64,
-        handler="handler.handler",
-        code=lambda_.Code.from_asset(str(directory), exclude=["__pycache__"]),
+        handler="index.handler" if inline_source is not None else "handler.handler",
+        code=code,
         timeout=timeout,
         memory_size=memory_size,
         role=role,

@@ -28,6 +28,9 @@ API_KEY = "API_KEY"
 OAUTH = "OAUTH"
 SERVICE_PATTERN = re.compile(r"[a-zA-Z0-9._-]{1,64}")
 REGION_PATTERN = re.compile(r"[a-zA-Z0-9-]{1,32}")
+# The GatewayTarget schema's DefaultReturnUrl: any scheme (an app's own, too), no spaces.
+RETURN_URL_PATTERN = re.compile(r"\w+:(\/?\/?)[^\s]+")
+MAX_RETURN_URL_LENGTH = 2048
 MAX_SCOPES = 100
 MAX_SCOPE_LENGTH = 128
 MAX_API_KEY_PARAMETER_LENGTH = 64
@@ -64,6 +67,7 @@ class TargetCredentials:
     prefix: str | None = None
     scopes: tuple[str, ...] = ()
     grant_type: OAuthGrantType = OAuthGrantType.CLIENT_CREDENTIALS
+    default_return_url: str | None = None
 
     @classmethod
     def gateway_iam_role(
@@ -100,8 +104,19 @@ class TargetCredentials:
         *,
         scopes: Sequence[str],
         grant_type: OAuthGrantType = OAuthGrantType.CLIENT_CREDENTIALS,
+        default_return_url: str | None = None,
     ) -> TargetCredentials:
-        return cls(OAUTH, provider=provider, scopes=tuple(scopes), grant_type=grant_type)
+        """OAuth tokens from ``provider``. With ``AUTHORIZATION_CODE`` (the user consents in a
+        browser) give ``default_return_url``: where the user's browser lands after consenting
+        (``OAuthCredentialProvider.DefaultReturnUrl`` of the target; a caller may override it
+        per call). Other grants take none."""
+        return cls(
+            OAUTH,
+            provider=provider,
+            scopes=tuple(scopes),
+            grant_type=grant_type,
+            default_return_url=default_return_url,
+        )
 
     @property
     def label(self) -> str:
@@ -139,6 +154,33 @@ class TargetCredentials:
             ):
                 expected = f"must be 1 to {MAX_API_KEY_PARAMETER_LENGTH} characters"
                 found.append((f"{prop}.{name}", value, expected))
+        url = self.default_return_url
+        authorization_code = self.grant_type is OAuthGrantType.AUTHORIZATION_CODE
+        if authorization_code and url is None:
+            found.append(
+                (
+                    f"{prop}.default_return_url",
+                    None,
+                    "AUTHORIZATION_CODE needs the URL the user's browser returns to after "
+                    "consenting: give default_return_url",
+                )
+            )
+        if url is not None and not authorization_code:
+            found.append(
+                (f"{prop}.default_return_url", url, "only the AUTHORIZATION_CODE grant uses it")
+            )
+        if (
+            url is not None
+            and not is_token(url)
+            and not (RETURN_URL_PATTERN.fullmatch(url) and len(url) <= MAX_RETURN_URL_LENGTH)
+        ):
+            found.append(
+                (
+                    f"{prop}.default_return_url",
+                    url,
+                    "must be a URL (scheme:..., no spaces), at most 2048 characters",
+                )
+            )
         if len(self.scopes) > MAX_SCOPES:
             found.append((f"{prop}.scopes", len(self.scopes), f"at most {MAX_SCOPES} scopes"))
         for scope_name in self.scopes:
@@ -173,6 +215,7 @@ class TargetCredentials:
                     provider_arn=self.provider.credential_provider_arn,
                     scopes=list(self.scopes),
                     grant_type=self.grant_type.value,
+                    default_return_url=self.default_return_url,
                 )
             )
         return Cfn.CredentialProviderConfigurationProperty(
@@ -180,7 +223,7 @@ class TargetCredentials:
         )
 
     def identity_statements(
-        self, scope: IConstruct, *, gateway_id: str
+        self, scope: IConstruct, *, gateway_id: str, gateway_name: str
     ) -> list[iam.PolicyStatement]:
         """What the gateway's role needs to fetch this credential from the token vault: a
         workload access token for its own workload identity, the key or token from this
@@ -192,8 +235,14 @@ class TargetCredentials:
         stack = stack_env(scope)
         arn = f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}"
         directory = f"{arn}:workload-identity-directory/default"
-        # The service names a gateway's workload identity after the gateway's id.
-        identity = f"{directory}/workload-identity/{gateway_id}"
+        # The gateway's own workload identity. Its ARN is only in the WorkloadIdentityDetails
+        # attribute, an object GetAtt cannot take apart (cfn-lint E6101 rejects
+        # WorkloadIdentityDetails.WorkloadIdentityArn), and no document gives its name: grant
+        # both forms seen, the gateway's id and aws-cdk-lib's Gateway L2 ``<gateway name>-*``.
+        identities = [
+            f"{directory}/workload-identity/{gateway_id}",
+            f"{directory}/workload-identity/{gateway_name}-*",
+        ]
         on_behalf_of_user = self.grant_type is not OAuthGrantType.CLIENT_CREDENTIALS
         token_actions = ["bedrock-agentcore:GetWorkloadAccessToken"]
         retrieve_actions = [self.provider.retrieve_action]
@@ -206,14 +255,14 @@ class TargetCredentials:
             retrieve_actions.append("bedrock-agentcore:CompleteResourceTokenAuth")
         secret = self.provider.secret
         statements = [
-            iam.PolicyStatement(actions=token_actions, resources=[directory, identity]),
+            iam.PolicyStatement(actions=token_actions, resources=[directory, *identities]),
             iam.PolicyStatement(
                 actions=retrieve_actions,
                 resources=[
                     f"{arn}:token-vault/default",
                     self.provider.credential_provider_arn,
                     directory,
-                    identity,
+                    *identities,
                 ],
             ),
             iam.PolicyStatement(

@@ -17,6 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from ..execution_role import trust_principal
+from ..nag import acknowledge_wildcards, arn_prefix
 from ..stack_env import StackAwareConstruct, stack_env
 from ..validation import ProblemList, check_pattern, is_token
 from .authorizer import GatewayAuthorizer
@@ -254,11 +255,25 @@ class AgentGateway(StackAwareConstruct):
             credentials=credentials,
         )
         identity = (
-            credentials.identity_statements(self, gateway_id=self.gateway_id) if credentials else []
+            credentials.identity_statements(
+                self, gateway_id=self.gateway_id, gateway_name=self.gateway_name
+            )
+            if credentials
+            else []
         )
         if identity:
             if self._identity_policy is None:
                 self._identity_policy = iam.Policy(self, "IdentityPolicy", roles=[self.role])
+                directory = f"{arn_prefix(self, 'bedrock-agentcore')}:workload-identity-directory"
+                acknowledge_wildcards(
+                    self._identity_policy,
+                    {
+                        f"{directory}/default/workload-identity/{self.gateway_name}-*": (
+                            "The gateway's own workload identity, named by the service after "
+                            "this gateway (its ARN is not a GetAtt string)."
+                        )
+                    },
+                )
             self._identity_policy.add_statements(*identity)
             target.node.add_dependency(self._identity_policy)
         self.targets[target_name] = target

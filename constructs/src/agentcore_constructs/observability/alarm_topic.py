@@ -24,7 +24,10 @@ class AlarmTopic(StackAwareConstruct):
         super().__init__(scope, construct_id)
         stack = stack_env(self)
         self._emails: set[str] = set()
-        # Only alarms of this account and region, through both the key and the topic.
+        # Only alarms of this account and region may publish (the topic policy). The key policy
+        # is AWS's documented statement for CloudWatch, without conditions: no AWS document
+        # says CloudWatch's KMS calls carry aws:SourceArn/SourceAccount, and if they did not,
+        # every notification would be dropped silently (SNS developer guide, "Key management").
         from_alarms = {
             "StringEquals": {"aws:SourceAccount": stack.account},
             "ArnLike": {
@@ -46,7 +49,6 @@ class AlarmTopic(StackAwareConstruct):
                 principals=[cloudwatch_service],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
-                conditions=from_alarms,
             )
         )
         self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)

@@ -20,7 +20,7 @@ from ..stack_env import StackAwareConstruct
 from .alarm_topic import AlarmTopic
 from .dashboard import AgentDashboard
 from .delivery import deliver, vended_log_group
-from .metrics import METRIC_UNITS, NAMESPACE, PERIOD_SECONDS, RuntimeMetrics
+from .metrics import NAMESPACE, PERIOD_SECONDS, RuntimeMetrics
 from .options import ObservabilityOptions
 
 
@@ -130,7 +130,6 @@ class RuntimeObservability(StackAwareConstruct):
                 dimensions=dimensions,
                 statistic=None if percentile else spec.statistic,
                 extended_statistic=spec.statistic if percentile else None,
-                unit=METRIC_UNITS[spec.metric_name],
                 period=PERIOD_SECONDS,
                 threshold=spec.threshold,
                 evaluation_periods=spec.periods,

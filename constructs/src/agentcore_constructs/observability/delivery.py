@@ -30,6 +30,7 @@ SUFFIXES = {"APPLICATION_LOGS": "app", "USAGE_LOGS": "usage", "TRACES": "traces"
 _COVERED_ATTRIBUTE = "_agentcore_covered"
 _ARN_ATTRIBUTE = "_agentcore_arn"
 _WAITS_ATTRIBUTE = "_agentcore_waits_for_policy"
+_LAST_DELIVERY_ATTRIBUTE = "_agentcore_last_delivery"
 
 
 def vended_log_group_name(scope: IConstruct, kind: str, name: str) -> str:
@@ -188,14 +189,16 @@ def deliver(
     """Deliver ``resource_arn``'s logs (log type -> group) and optionally its traces.
 
     ``name`` prefixes the delivery sources and destinations, which are unique per account and
-    region: use the resource's own (unique) name. Deliveries of one resource are chained,
-    because CloudWatch Logs refuses concurrent changes to the same source resource.
+    region: use the resource's own (unique) name. CloudWatch Logs refuses concurrent
+    ``CreateDelivery`` calls on one source or one destination (``ConflictException``, ERRATA
+    39), so the deliveries of one resource are chained, and every delivery into the stack's
+    shared X-Ray destination waits for the one before it.
     """
     policies = DeliveryPolicies.of(scope) if manage_policies else None
     destination_arns: dict[int, str] = {}  # by group object: several types may share a group
     deliveries: list[logs.CfnDelivery] = []
 
-    def connect(log_type: str, destination_arn: str) -> None:
+    def connect(log_type: str, destination_arn: str) -> logs.CfnDelivery:
         suffix = SUFFIXES.get(log_type, log_type.lower())
         label = suffix.capitalize()
         source_name = f"{name}-{suffix}"
@@ -216,6 +219,7 @@ def deliver(
         if deliveries:
             delivery.add_resource_dependency(deliveries[-1])
         deliveries.append(delivery)
+        return delivery
 
     for log_type, group in log_groups.items():
         if id(group) not in destination_arns:
@@ -238,5 +242,11 @@ def deliver(
             destination.node.add_dependency(policies.xray_policy)
             setattr(destination, _WAITS_ATTRIBUTE, True)
         # Read once per stack on creation; a destination found in the tree is read here.
-        connect("TRACES", getattr(destination, _ARN_ATTRIBUTE, None) or destination.attr_arn)
+        traces_delivery = connect(
+            "TRACES", getattr(destination, _ARN_ATTRIBUTE, None) or destination.attr_arn
+        )
+        previous = getattr(destination, _LAST_DELIVERY_ATTRIBUTE, None)
+        if previous is not None:
+            traces_delivery.add_resource_dependency(previous)
+        setattr(destination, _LAST_DELIVERY_ATTRIBUTE, traces_delivery)
     return deliveries

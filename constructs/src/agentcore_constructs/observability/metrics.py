@@ -9,17 +9,9 @@ NAMESPACE = "AWS/Bedrock-AgentCore"
 OPERATION = "InvokeAgentRuntime"
 PERIOD_SECONDS = 300
 FIVE_MINUTES = Duration.seconds(PERIOD_SECONDS)  # one jsii object for every metric, not one each
-# The unit the service publishes each metric in, as CloudFormation spells it.
-METRIC_UNITS = {
-    "Invocations": "Count",
-    "Throttles": "Count",
-    "SystemErrors": "Count",
-    "UserErrors": "Count",
-    "TotalErrors": "Count",
-    "SessionCount": "Count",
-    "Latency": "Milliseconds",
-}
-_UNIT_ENUMS = {"Count": cloudwatch.Unit.COUNT, "Milliseconds": cloudwatch.Unit.MILLISECONDS}
+# No metric carries a unit: CloudWatch matches a unit exactly, and an alarm or graph asking for a
+# unit the service does not publish stays in INSUFFICIENT_DATA ("We recommend omitting Unit",
+# PutMetricAlarm); AgentCore does not document the units it publishes.
 
 
 class RuntimeMetrics:
@@ -56,26 +48,22 @@ class RuntimeMetrics:
         )
 
     def invocations(self, **props) -> cloudwatch.Metric:
-        return self.metric("Invocations", unit=_unit("Invocations"), **props)
+        return self.metric("Invocations", **props)
 
     def throttles(self, **props) -> cloudwatch.Metric:
-        return self.metric("Throttles", unit=_unit("Throttles"), **props)
+        return self.metric("Throttles", **props)
 
     def system_errors(self, **props) -> cloudwatch.Metric:
-        return self.metric("SystemErrors", unit=_unit("SystemErrors"), **props)
+        return self.metric("SystemErrors", **props)
 
     def user_errors(self, **props) -> cloudwatch.Metric:
-        return self.metric("UserErrors", unit=_unit("UserErrors"), **props)
+        return self.metric("UserErrors", **props)
 
     def total_errors(self, **props) -> cloudwatch.Metric:
-        return self.metric("TotalErrors", unit=_unit("TotalErrors"), **props)
+        return self.metric("TotalErrors", **props)
 
     def session_count(self, **props) -> cloudwatch.Metric:
-        return self.metric("SessionCount", unit=_unit("SessionCount"), **props)
+        return self.metric("SessionCount", **props)
 
     def latency(self, *, statistic: str = "Average", **props) -> cloudwatch.Metric:
-        return self.metric("Latency", statistic=statistic, unit=_unit("Latency"), **props)
-
-
-def _unit(metric_name: str) -> cloudwatch.Unit:
-    return _UNIT_ENUMS[METRIC_UNITS[metric_name]]
+        return self.metric("Latency", statistic=statistic, **props)
