@@ -15,7 +15,7 @@ from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.apps import A2AStarletteApplication
 from a2a.server.events import EventQueue
 from a2a.server.request_handlers import DefaultRequestHandler
-from a2a.server.tasks import InMemoryTaskStore, TaskUpdater
+from a2a.server.tasks import TaskUpdater
 from a2a.types import (
     AgentCapabilities,
     AgentCard,
@@ -30,9 +30,9 @@ from a2a.utils import new_agent_text_message, new_task
 from a2a.utils.errors import ServerError
 from starlette.routing import BaseRoute
 
+from .a2a_tasks import OwnedTaskStore
 from .core import SESSION_HEADER, AgentCore
 from .errors import InvocationError
-from .identity import actor_id
 
 AGENT_VERSION = "1.0.0"
 
@@ -101,7 +101,7 @@ class CoreExecutor(AgentExecutor):
         await updater.start_work()
         answer_id, streamed, tool_calls = str(uuid.uuid4()), False, []
         try:
-            async for frame in self.core.stream(session_id, prompt, actor_id(headers)):
+            async for frame in self.core.stream(session_id, prompt, headers):
                 if frame["type"] == "tool_use":
                     tool_calls.append({"name": frame["name"], "input": frame["input"]})
                     await updater.update_status(TaskState.working, say(f"Using {frame['name']}"))
@@ -131,7 +131,7 @@ def a2a_routes(core: AgentCore) -> list[BaseRoute]:
     application = A2AStarletteApplication(
         agent_card=agent_card(card_url(settings.runtime_url, settings.port)),
         http_handler=DefaultRequestHandler(
-            agent_executor=CoreExecutor(core), task_store=InMemoryTaskStore()
+            agent_executor=CoreExecutor(core), task_store=OwnedTaskStore(core.caller)
         ),
     )
     return list(application.routes())

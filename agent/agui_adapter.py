@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from ag_ui.core import (
@@ -36,7 +36,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .core import REQUEST_HEADER, SESSION_HEADER, AgentCore
 from .errors import InvocationError
-from .identity import actor_id
 from .payload import check_content_type
 
 ENCODER = EventEncoder()
@@ -65,13 +64,17 @@ def parse_run_input(body: bytes) -> tuple[RunAgentInput, str]:
 
 
 async def run_events(
-    core: AgentCore, run: RunAgentInput, prompt: str, session_id: str, actor: str = "default"
+    core: AgentCore,
+    run: RunAgentInput,
+    prompt: str,
+    session_id: str,
+    headers: Mapping[str, str] | None = None,
 ):
     """The turn's frames as AG-UI events, from RUN_STARTED to RUN_FINISHED or RUN_ERROR."""
     yield RunStartedEvent(thread_id=run.thread_id, run_id=run.run_id)
     open_message: str | None = None
     try:
-        async for frame in core.stream(session_id, prompt, actor):
+        async for frame in core.stream(session_id, prompt, headers):
             if frame["type"] == "text":
                 if open_message is None:
                     open_message = str(uuid.uuid4())
@@ -125,8 +128,7 @@ class AguiContract:
         async def encoded() -> AsyncIterator[str]:
             code = None
             try:
-                actor = actor_id(request.headers)
-                async for event in run_events(self.core, run, prompt, session_id, actor):
+                async for event in run_events(self.core, run, prompt, session_id, request.headers):
                     code = getattr(event, "code", code)
                     yield ENCODER.encode(event)
             finally:
@@ -148,8 +150,7 @@ class AguiContract:
             raw = message.get("bytes") or (message.get("text") or "").encode()
             run, prompt = parse_run_input(raw)
             session_id = self._session(websocket.headers, run)
-            actor = actor_id(websocket.headers)
-            async for event in run_events(self.core, run, prompt, session_id, actor):
+            async for event in run_events(self.core, run, prompt, session_id, websocket.headers):
                 await websocket.send_text(_json(event))
             await websocket.close()
         except InvocationError as error:

@@ -9,17 +9,18 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import telemetry
-from .conversation import Conversation
+from .conversation import WINDOW_MESSAGES, Conversation
 from .errors import InvocationError, from_exception
 from .gateway import Gateway
 from .health import Health
+from .identity import Caller, IdentityPolicy
 from .log import log
-from .memory import MemoryStore, PendingTurn, messages_json
+from .memory import MemoryStore, PendingTurn, restorable
 from .memory import now as memory_now
 from .secrets import SecretStore
 from .sessions import Session, SessionStore
@@ -51,6 +52,9 @@ class AgentCore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.health = Health()
+        self.identity = IdentityPolicy(
+            settings.auth_mode, settings.jwt_issuer, frozenset(settings.jwt_client_ids)
+        )
         self.sessions = SessionStore(
             max_sessions=settings.max_sessions, idle_seconds=settings.session_idle_seconds
         )
@@ -94,18 +98,20 @@ class AgentCore:
             log(40, "warm-up failed", error=type(error).__name__)
 
     async def stream(
-        self, session_id: str, prompt: str, actor_id: str = "default"
+        self, session_id: str, prompt: str, headers: Mapping[str, str] | None = None
     ) -> AsyncIterator[Frame]:
         """Frames of one turn: ``text``, ``tool_use``, ``tool_result``, then ``final``.
 
+        ``headers`` are the request's: who the caller is comes from them (agent/identity.py).
         The turn runs in its own task holding the session lock and the busy flag, bounded in
         time, for as long as it runs: also when the caller goes away, so history stays whole.
         Raises ``InvocationError`` (already classified) when the turn fails.
         """
+        caller = self.caller(headers or {})
         for name in self.settings.required_secrets:
             self.secrets.require(name)
         await self._start_warm_up()  # traces are set up before the first turn's spans
-        session = self.sessions.get(session_id, actor_id)
+        session = self.sessions.get(session_id, caller.actor_id)
         queue: asyncio.Queue[Frame | Exception | None] = asyncio.Queue()
 
         async def produce() -> None:
@@ -130,36 +136,44 @@ class AgentCore:
                 raise self.classify(item, session_id)
             yield item
 
+    def caller(self, headers: Mapping[str, str]) -> Caller:
+        return self.identity.caller(headers)
+
     async def _run(self, session: Session, prompt: str, queue: asyncio.Queue) -> None:
-        """One turn with the session's history (from Memory, the first time) and its saving."""
-        memory = self.memory
-        if memory is not None and not session.loaded:
-            session.messages = await memory.load(session.actor_id, session.session_id)
+        """One turn with the session's history (from Memory, the first time) and its saving.
+
+        Only a verified user's session touches Memory; without one, the conversation lives in
+        this process alone (the runtime's session isolation), and nothing is read or written.
+        """
+        actor = session.actor_id
+        memory = self.memory if actor is not None else None
+        if memory is not None and actor is not None and not session.loaded:
+            turns = await memory.load(actor, session.session_id)
+            session.messages = restorable(turns, WINDOW_MESSAGES)
             session.loaded = True
         context = (
-            await memory.relevant(session.actor_id, session.session_id, prompt) if memory else []
+            await memory.relevant(actor, session.session_id, prompt)
+            if memory is not None and actor is not None
+            else []
         )
-        before, reply = len(session.messages), ""
+        produced: list[dict[str, Any]] = []
+        reply = ""
         async for frame in self.conversation.turn(session, prompt, context=context):
-            reply = frame.get("response", reply) if frame["type"] == "final" else reply
+            if frame["type"] == "final":
+                produced, reply = frame.pop("messages"), frame["response"]
             queue.put_nowait(frame)
-        if memory is not None:
+        if memory is not None and actor is not None:
             memory.save(
-                PendingTurn(
-                    session.actor_id,
-                    session.session_id,
-                    memory_now(),
-                    messages_json(session.messages[before:]),
-                    prompt,
-                    reply,
-                )
+                PendingTurn(actor, session.session_id, memory_now(), produced, prompt, reply)
             )
 
-    async def ask(self, session_id: str, prompt: str, actor_id: str = "default") -> TurnResult:
+    async def ask(
+        self, session_id: str, prompt: str, headers: Mapping[str, str] | None = None
+    ) -> TurnResult:
         """Run a turn to its end; for adapters that answer in one piece."""
         text: list[str] = []
         result = TurnResult(response="", stop_reason=None)
-        async for frame in self.stream(session_id, prompt, actor_id):
+        async for frame in self.stream(session_id, prompt, headers):
             if frame["type"] == "tool_use":
                 result.tool_calls.append({"name": frame["name"], "input": frame["input"]})
             elif frame["type"] == "text":

@@ -19,7 +19,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .core import REQUEST_HEADER, SESSION_HEADER, AgentCore, Frame, new_session_id
 from .errors import InvocationError
-from .identity import actor_id
 from .payload import check_content_type, parse_payload
 
 WS_UNSUPPORTED_DATA = 1003
@@ -41,7 +40,7 @@ class HttpContract:
             wants_stream = "text/event-stream" in request.headers.get("accept", "") or (
                 payload.get("stream") is True
             )
-            frames = self.core.stream(session_id, payload["prompt"], actor_id(request.headers))
+            frames = self.core.stream(session_id, payload["prompt"], request.headers)
             first = await anext(frames)  # a turn that fails before any output gets a status
         except Exception as error:
             mapped = self.core.classify(error, session_id, request_id)
@@ -126,7 +125,7 @@ class HttpContract:
                 "utf-8", "surrogatepass"
             )
             payload = parse_payload(raw)
-            frames = self.core.stream(session_id, payload["prompt"], actor_id(websocket.headers))
+            frames = self.core.stream(session_id, payload["prompt"], websocket.headers)
             meta = {"session_id": session_id, "tools": self.core.tools_status()}
             async for frame in _with_meta(frames, meta):
                 await websocket.send_text(json.dumps(frame))

@@ -14,7 +14,6 @@ from starlette.applications import Starlette
 
 from .core import SESSION_HEADER, AgentCore, new_session_id
 from .errors import InvocationError
-from .identity import actor_id
 
 TOOL_NAME = "ask_order_agent"
 TOOL_DESCRIPTION = (
@@ -39,7 +38,7 @@ def mcp_app(core: AgentCore) -> Starlette:
         if not prompt.strip():
             raise ToolError("empty_prompt: prompt must not be empty.")
         try:
-            result = await core.ask(session_id, prompt, actor_id(headers))
+            result = await core.ask(session_id, prompt, headers)
         except InvocationError as error:
             raise ToolError(f"{error.code}: {error.message}") from None
         return result.response

@@ -1,49 +1,68 @@
 """Conversations that outlive the microVM: AgentCore Memory events, with boto3.
 
-A session's history is loaded from Memory the first time this process sees the session, and
-every finished turn (the user's message, tool uses and results, the reply) is written as one
-event. The event carries the turn twice: as ``conversational`` items (what long-term
-strategies extract from) and as a ``blob`` with the exact Strands messages (what a restore
-replays). Writes happen in the background, with retries, so a slow Memory never delays a
-reply; a turn that cannot be written yet is kept and retried, and logged, not dropped. A history
-that cannot be loaded is an error (503), never a silently empty conversation.
+Only a verified user has memory (agent/identity.py). A session's history is loaded from Memory
+the first time this process sees the (user, session), and every finished turn is written as
+one event holding exactly the messages the turn produced: as ``conversational`` items (what
+long-term strategies extract from) and as a ``blob`` with the exact Strands messages (what a
+restore replays). Writes happen in the background, with retries and an idempotency token, so
+a slow Memory never delays a reply. A history that cannot be loaded is an error (503), never a
+silently empty conversation.
 
-Events are keyed by actor and session, so two actors never read each other's history; with
-long-term strategies, records are retrieved from namespaces filled with the actor's id.
+Everything sent respects Memory's published limits (botocore's service model): the memory
+session id is derived from the runtime's (33..256 characters, any text) into Memory's 1..100
+characters, bound to the actor; conversational text is cut to 100,000 characters with a note
+(the blob keeps the turn whole); a turn Memory rejects as invalid is logged and dropped, and
+the queue of unsent turns is bounded, so one bad turn never stops the next ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime
+import hashlib
 import json
-import re
+import uuid
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvocationError
 from .log import log
 
-ACTOR_ALLOWED = re.compile(r"[^a-zA-Z0-9\-_/]")
 MAX_PAGES = 100
 BLOB_KIND = "agent-turn/v1"
+MAX_TEXT = 100_000  # CreateEvent conversational content text
+NOTE_ROOM = 80  # what the note on a cut text may take
+MAX_PENDING = 1000  # turns waiting to be written before the oldest are shed
+# Client-side or service-side refusals of the request itself: retrying cannot help.
+PERMANENT_ERRORS = ("ValidationException", "ParamValidationError", "ResourceNotFoundException")
 
 
-def actor_id_from(value: str | None) -> str:
-    """Memory's actor id pattern allows letters, digits, ``-``, ``_`` and ``/``."""
-    cleaned = ACTOR_ALLOWED.sub("-", value or "").strip("-_/")[:255]
-    return cleaned or "default"
+def memory_session_id(actor_id: str, runtime_session_id: str) -> str:
+    """Memory's session id for a runtime session of an actor: ``[a-zA-Z0-9][a-zA-Z0-9-_]*``
+    of 1..100 characters, whatever the runtime's id (33..256 characters of any kind)."""
+    digest = hashlib.sha256(f"{actor_id}\n{runtime_session_id}".encode()).hexdigest()
+    return f"s{digest}"
+
+
+def bounded_text(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` within Memory's limit; a cut says how much was left out."""
+    if len(text) <= limit:
+        return text or "-"
+    kept = limit - NOTE_ROOM
+    return f"{text[:kept]}\n[... {len(text) - kept} more characters not stored here]"
 
 
 @dataclass(frozen=True)
 class PendingTurn:
     actor_id: str
-    session_id: str
+    session_id: str  # the runtime's
     at: datetime.datetime
     messages: list[dict[str, Any]]
     prompt: str
     reply: str
+    token: str = field(default_factory=lambda: str(uuid.uuid4()))  # CreateEvent clientToken
 
 
 class MemoryStore:
@@ -59,6 +78,7 @@ class MemoryStore:
         top_k: int = 5,
         write_attempts: int = 5,
         retry_delay_seconds: float = 1.0,
+        max_pending: int = MAX_PENDING,
         client: Any = None,
     ) -> None:
         self.memory_id = memory_id
@@ -69,8 +89,13 @@ class MemoryStore:
         self._attempts = write_attempts
         self._retry_delay = retry_delay_seconds
         self._client = client
-        self._pending: list[PendingTurn] = []
+        self._pending: deque[PendingTurn] = deque()
+        self._max_pending = max_pending
         self._writer: asyncio.Task[None] | None = None
+
+    @property
+    def has_strategies(self) -> bool:
+        return bool(self._namespaces)
 
     def _data_plane(self) -> Any:
         if self._client is None:
@@ -87,11 +112,12 @@ class MemoryStore:
             )
         return self._client
 
-    async def load(self, actor_id: str, session_id: str) -> list[dict[str, Any]]:
-        """The session's messages, oldest first; a 503 when Memory cannot be read in time."""
+    async def load(self, actor_id: str, session_id: str) -> list[list[dict[str, Any]]]:
+        """The session's turns, oldest first; a 503 when Memory cannot be read in time."""
+        memory_session = memory_session_id(actor_id, session_id)
         try:
             async with asyncio.timeout(self._timeout * 2):
-                events = await asyncio.to_thread(self._list_events, actor_id, session_id)
+                events = await asyncio.to_thread(self._list_events, actor_id, memory_session)
         except Exception as error:
             log(40, "memory load failed", session_id=session_id, error=type(error).__name__)
             raise InvocationError(
@@ -105,16 +131,16 @@ class MemoryStore:
             for item in event.get("payload", []):
                 blob = item.get("blob")
                 if isinstance(blob, dict) and blob.get("kind") == BLOB_KIND:
-                    turns.append((event.get("eventTimestamp"), blob["messages"]))
-        turns.sort(key=lambda turn: str(turn[0]))
-        return [message for _, messages in turns for message in messages]
+                    turns.append((str(event.get("eventTimestamp")), blob["messages"]))
+        turns.sort(key=lambda turn: turn[0])
+        return [messages for _, messages in turns]
 
-    def _list_events(self, actor_id: str, session_id: str) -> list[dict[str, Any]]:
+    def _list_events(self, actor_id: str, memory_session: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
         request = {
             "memoryId": self.memory_id,
             "actorId": actor_id,
-            "sessionId": session_id,
+            "sessionId": memory_session,
             "includePayloads": True,
             "maxResults": 100,
         }
@@ -129,6 +155,9 @@ class MemoryStore:
     def save(self, turn: PendingTurn) -> None:
         """Queue a finished turn; the writer sends it (and anything still pending) in order."""
         self._pending.append(turn)
+        while len(self._pending) > self._max_pending:
+            shed = self._pending.popleft()
+            log(40, "memory queue full: oldest turn dropped", session_id=shed.session_id)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_pending())
 
@@ -140,29 +169,50 @@ class MemoryStore:
                     await asyncio.to_thread(self._create_event, turn)
                     break
                 except Exception as error:
+                    code = _error_code(error)
+                    if code in PERMANENT_ERRORS:
+                        log(
+                            40,
+                            "memory refused a turn: dropped",
+                            session_id=turn.session_id,
+                            error=code,
+                        )
+                        break
                     log(
                         30 if attempt < self._attempts else 40,
                         "memory write failed",
                         session_id=turn.session_id,
                         attempt=attempt,
                         pending_turns=len(self._pending),
-                        error=type(error).__name__,
+                        error=code,
                     )
                     await asyncio.sleep(self._retry_delay * attempt)
             else:
-                # Kept, not dropped: the next finished turn starts the writer again.
+                # Memory is unreachable: kept, and the next finished turn starts the writer again.
                 return
-            self._pending.pop(0)
+            if self._pending and self._pending[0] is turn:
+                self._pending.popleft()
 
     def _create_event(self, turn: PendingTurn) -> None:
         self._data_plane().create_event(
             memoryId=self.memory_id,
             actorId=turn.actor_id,
-            sessionId=turn.session_id,
+            sessionId=memory_session_id(turn.actor_id, turn.session_id),
             eventTimestamp=turn.at,
+            clientToken=turn.token,
             payload=[
-                {"conversational": {"content": {"text": turn.prompt}, "role": "USER"}},
-                {"conversational": {"content": {"text": turn.reply or "-"}, "role": "ASSISTANT"}},
+                {
+                    "conversational": {
+                        "content": {"text": bounded_text(turn.prompt)},
+                        "role": "USER",
+                    }
+                },
+                {
+                    "conversational": {
+                        "content": {"text": bounded_text(turn.reply)},
+                        "role": "ASSISTANT",
+                    }
+                },
                 {"blob": {"kind": BLOB_KIND, "messages": turn.messages}},
             ],
         )
@@ -187,17 +237,20 @@ class MemoryStore:
         """
         if not self._namespaces:
             return []
+        memory_session = memory_session_id(actor_id, session_id)
         try:
             async with asyncio.timeout(self._timeout):
-                return await asyncio.to_thread(self._retrieve, actor_id, session_id, query)
+                return await asyncio.to_thread(self._retrieve, actor_id, memory_session, query)
         except Exception as error:
             log(30, "memory retrieval failed", session_id=session_id, error=type(error).__name__)
             return []
 
-    def _retrieve(self, actor_id: str, session_id: str, query: str) -> list[str]:
+    def _retrieve(self, actor_id: str, memory_session: str, query: str) -> list[str]:
         texts: list[str] = []
         for template in self._namespaces:
-            namespace = template.replace("{actorId}", actor_id).replace("{sessionId}", session_id)
+            namespace = template.replace("{actorId}", actor_id).replace(
+                "{sessionId}", memory_session
+            )
             found = self._data_plane().retrieve_memory_records(
                 memoryId=self.memory_id,
                 namespace=namespace,
@@ -209,6 +262,26 @@ class MemoryStore:
                 if text:
                     texts.append(text)
         return texts
+
+
+def restorable(turns: Sequence[list[dict[str, Any]]], window: int) -> list[dict[str, Any]]:
+    """The newest whole turns that fit ``window`` messages, oldest first (at least the last
+    turn): a restored history never starts inside a turn, so never with an orphan tool result."""
+    kept: list[list[dict[str, Any]]] = []
+    size = 0
+    for turn in reversed(turns):
+        if kept and size + len(turn) > window:
+            break
+        kept.append(turn)
+        size += len(turn)
+    return [message for turn in reversed(kept) for message in turn]
+
+
+def _error_code(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code") or type(error).__name__)
+    return type(error).__name__
 
 
 def now() -> datetime.datetime:

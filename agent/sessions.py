@@ -15,7 +15,8 @@ class Session:
     """One conversation. The lock serialises its turns: a Strands Agent is not reentrant."""
 
     session_id: str
-    actor_id: str = "default"
+    # The verified user's Memory actor, or None: then nothing is read from or written to Memory.
+    actor_id: str | None = None
     messages: list[Any] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = 0.0
@@ -33,7 +34,7 @@ class SessionStore:
         idle_seconds: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._sessions: OrderedDict[tuple[str, str], Session] = OrderedDict()
+        self._sessions: OrderedDict[tuple[str | None, str], Session] = OrderedDict()
         self._max_sessions = max_sessions
         self._idle_seconds = idle_seconds
         self._clock = clock
@@ -41,8 +42,9 @@ class SessionStore:
     def __len__(self) -> int:
         return len(self._sessions)
 
-    def get(self, session_id: str, actor_id: str = "default") -> Session:
-        """One conversation per actor and session id: two actors never share one."""
+    def get(self, session_id: str, actor_id: str | None = None) -> Session:
+        """One conversation per actor and session id: two actors (or an actor and an
+        unverified caller) never share one."""
         now = self._clock()
         self._evict_idle(now)
         key = (actor_id, session_id)

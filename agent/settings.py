@@ -54,6 +54,11 @@ class Settings:
     memory_id: str | None = None
     memory_namespaces: tuple[str, ...] = ()
     memory_timeout_seconds: int = 5
+    # The runtime's inbound auth (agent/identity.py): jwt, iam, or none outside AgentCore;
+    # for jwt, the issuer and the client ids the runtime's authorizer allows.
+    auth_mode: str = "none"
+    jwt_issuer: str | None = None
+    jwt_client_ids: tuple[str, ...] = ()
     traces: str = "off"
     traces_capture_content: bool = False
     traces_api_key_secret: str | None = None
@@ -155,11 +160,29 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"AGENT_TRACES_API_KEY_SECRET={key_secret!r}: no SECRET_ARN_{key_secret} is set"
         )
     namespaces = tuple(n for n in environ.get("MEMORY_NAMESPACES", "").split(",") if n.strip())
+    auth_mode = environ.get("AGENT_AUTH_MODE", "none").lower()
+    issuer = environ.get("AGENT_JWT_ISSUER") or None
+    client_ids = tuple(
+        c.strip() for c in environ.get("AGENT_JWT_CLIENT_IDS", "").split(",") if c.strip()
+    )
+    if auth_mode not in ("jwt", "iam", "none"):
+        problems.append(
+            f"AGENT_AUTH_MODE={auth_mode!r}: use jwt or iam (the runtime's inbound auth), or "
+            "none outside AgentCore"
+        )
+    elif auth_mode == "jwt" and not (issuer and issuer.startswith("https://") and client_ids):
+        problems.append(
+            "AGENT_AUTH_MODE=jwt needs AGENT_JWT_ISSUER (the issuer's https URL) and "
+            "AGENT_JWT_CLIENT_IDS (the client ids the authorizer allows, comma-separated)"
+        )
     settings = replace(
         settings,
         memory_id=environ.get("MEMORY_ID") or None,
         memory_namespaces=namespaces,
         memory_timeout_seconds=_int(environ, "MEMORY_TIMEOUT_SECONDS", 5, 1, 60, problems),
+        auth_mode=auth_mode,
+        jwt_issuer=issuer,
+        jwt_client_ids=client_ids,
         traces=traces,
         traces_capture_content=environ.get("AGENT_TRACES_CAPTURE_CONTENT", "").lower() == "true",
         traces_api_key_secret=key_secret,

@@ -1,6 +1,7 @@
 """The ``agentcore-invoke`` command line.
 
-agentcore-invoke --env dev "Where is order ORD-1234?"
+agentcore-invoke --env dev --user alice "Where is order ORD-1234?"    (IAM: you name the user)
+agentcore-invoke login --env prod                                      (JWT: you sign in)
 agentcore-invoke --env prod --session <id> "And when will it arrive?"
 """
 
@@ -8,18 +9,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import uuid
+import webbrowser
 from pathlib import Path
 from typing import Any
 
 from .errors import InvokeError
 from .outputs import StackOutputs, from_cloudformation, from_outputs_file
 from .runtime_client import invoke
-from .tokens import ClientCredentialsTokens, default_cache_dir
+from .tokens import CALLBACK_PORT, UserTokens, default_cache_dir
 
 CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
+USER_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-User-Id"
 QUALIFIER = r"DEFAULT|[a-zA-Z][a-zA-Z0-9_]{0,47}"
 
 
@@ -28,20 +32,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="agentcore-invoke", description="Send a prompt to a deployed environment's agent."
     )
     parser.add_argument("prompt", help="what to ask the agent")
-    parser.add_argument("--env", default="dev", help="environment in cdk.json (default: dev)")
     parser.add_argument("--session", help="continue a conversation (33 to 256 characters)")
     parser.add_argument("--json", action="store_true", help="print one JSON object for scripts")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds (default 300)")
     parser.add_argument(
-        "--outputs-file", type=Path, help="outputs JSON from `cdk deploy --outputs-file`"
-    )
-    parser.add_argument(
         "--qualifier",
         help="runtime endpoint to invoke (default: the stack's Qualifier output, else DEFAULT)",
     )
-    parser.add_argument("--stack", help="stack name (default: from cdk.json)")
-    parser.add_argument("--region", help="AWS region (default: from cdk.json)")
-    parser.add_argument("--config", type=Path, default=CDK_JSON, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--user",
+        help="IAM environments: the end user you call for (InvokeAgentRuntimeForUser; your "
+        "role needs it); the agent's memory is that user's",
+    )
+    _common(parser)
     args = parser.parse_args(argv)
     if args.session is not None and not 33 <= len(args.session) <= 256:
         parser.error(f"--session must be 33 to 256 characters (got {len(args.session)})")
@@ -53,6 +56,40 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             "letters, digits and underscores (48 at most)"
         )
     return args
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", default="dev", help="environment in cdk.json (default: dev)")
+    parser.add_argument(
+        "--outputs-file", type=Path, help="outputs JSON from `cdk deploy --outputs-file`"
+    )
+    parser.add_argument("--stack", help="stack name (default: from cdk.json)")
+    parser.add_argument("--region", help="AWS region (default: from cdk.json)")
+    parser.add_argument("--config", type=Path, default=CDK_JSON, help=argparse.SUPPRESS)
+
+
+def parse_login_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="agentcore-invoke login",
+        description="Sign in to a JWT environment as a user (in the browser, or for CI with a "
+        "password where the environment allows it).",
+    )
+    parser.add_argument("--user", help="CI: sign in as this user without a browser")
+    parser.add_argument(
+        "--password-env",
+        default="AGENTCORE_PASSWORD",
+        help="CI: the variable holding the password (default AGENTCORE_PASSWORD)",
+    )
+    parser.add_argument("--no-browser", action="store_true", help="print the sign-in URL only")
+    parser.add_argument(
+        "--callback-port",
+        type=int,
+        default=CALLBACK_PORT,
+        help=f"loopback port for the sign-in redirect (default {CALLBACK_PORT}; the app client "
+        "must allow http://localhost:<port>/callback)",
+    )
+    _common(parser)
+    return parser.parse_args(argv)
 
 
 def new_session_id() -> str:
@@ -77,10 +114,19 @@ def locate(args: argparse.Namespace) -> tuple[str, str | None]:
     return args.stack or config.stack_name, args.region or config.region
 
 
+def user_tokens(outputs: StackOutputs) -> UserTokens:
+    return UserTokens(
+        domain_url=outputs.get("CognitoDomainUrl"),
+        client_id=outputs.get("CognitoCliClientId"),
+        cache_dir=default_cache_dir(),
+    )
+
+
 def authentication(
-    outputs: StackOutputs, aws: Any, region: str | None
+    outputs: StackOutputs, aws: Any, region: str | None, user: str | None
 ) -> tuple[Any, dict[str, str]]:
-    """JWT from Cognito (client credentials) or SigV4 with the caller's AWS credentials."""
+    """A signed-in user's JWT, or SigV4 with the caller's AWS credentials (and the user id
+    ``--user`` names, which the runtime passes to the agent as the caller asserts it)."""
     if outputs.auth_mode == "iam":
         from agent.sigv4 import MissingCredentialsError, SigV4HttpxAuth
 
@@ -91,30 +137,58 @@ def authentication(
             raise InvokeError(
                 "no AWS credentials to sign the call (SigV4): configure them"
             ) from None
-        return auth, {}
-    cognito = aws.client("cognito-idp", region_name=region)
+        return auth, ({USER_ID_HEADER: user} if user else {})
+    if user is not None:
+        raise InvokeError(
+            "--user is for IAM environments; in a JWT environment you are the user you signed "
+            "in as (`agentcore-invoke login`)"
+        )
+    return None, {"Authorization": f"Bearer {user_tokens(outputs).access_token()}"}
 
-    def client_secret() -> str:
-        from botocore.exceptions import BotoCoreError, ClientError
 
-        try:
-            described = cognito.describe_user_pool_client(
-                UserPoolId=outputs.get("CognitoUserPoolId"), ClientId=outputs.get("CognitoClientId")
-            )
-        except (ClientError, BotoCoreError) as error:
+def login(argv: list[str], *, aws: Any = None, open_url: Any = webbrowser.open) -> None:
+    args = parse_login_args(argv)
+    try:
+        stack_name, region = locate(args)
+        if aws is None:
+            import boto3
+
+            aws = boto3.Session()
+        outputs = stack_outputs(args, aws, stack_name, region)
+        if outputs.auth_mode != "jwt":
             raise InvokeError(
-                f"cannot read the app client's secret from Cognito: {error}"
-            ) from None
-        return described["UserPoolClient"]["ClientSecret"]
+                f"{args.env} uses IAM (SigV4): nothing to sign in to; pass --user to invoke"
+            )
+        tokens = user_tokens(outputs)
+        if args.user:
+            password = os.environ.get(args.password_env)
+            if not password:
+                raise InvokeError(f"set {args.password_env} to the password of {args.user}")
+            tokens.login_password(
+                aws.client("cognito-idp", region_name=region), args.user, password
+            )
+        else:
 
-    tokens = ClientCredentialsTokens(
-        token_url=outputs.get("CognitoTokenUrl"),
-        client_id=outputs.get("CognitoClientId"),
-        client_secret=client_secret,
-        scope=outputs.get("InvokeScope"),
-        cache_dir=default_cache_dir(),
+            def show(url: str) -> None:
+                print(f"Sign in at: {url}", file=sys.stderr)
+                if not args.no_browser:
+                    open_url(url)
+
+            tokens.login_browser(show, port=args.callback_port)
+        print(f"signed in to {args.env}", file=sys.stderr)
+    except InvokeError as error:
+        print(f"agentcore-invoke login: {error}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def stack_outputs(args: argparse.Namespace, aws: Any, stack_name: str, region: str | None):
+    if args.outputs_file is not None:
+        return from_outputs_file(args.outputs_file, stack_name)
+    return from_cloudformation(
+        aws.client("cloudformation", region_name=region), stack_name, args.env
     )
-    return None, {"Authorization": f"Bearer {tokens.access_token()}"}
 
 
 def render(frames, *, as_json: bool, session_id: str) -> None:
@@ -174,6 +248,10 @@ def protocol_client(protocol: str) -> Any:
 
 
 def main(argv: list[str] | None = None, *, aws: Any = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["login"]:
+        login(argv[1:], aws=aws)
+        return
     args = parse_args(argv)
     try:
         stack_name, region = locate(args)
@@ -181,13 +259,10 @@ def main(argv: list[str] | None = None, *, aws: Any = None) -> None:
             import boto3
 
             aws = boto3.Session()
-        if args.outputs_file is not None:
-            outputs = from_outputs_file(args.outputs_file, stack_name)
-        else:
-            outputs = from_cloudformation(
-                aws.client("cloudformation", region_name=region), stack_name, args.env
-            )
-        auth, headers = authentication(outputs, aws, region)
+        outputs = stack_outputs(args, aws, stack_name, region)
+        auth, headers = authentication(outputs, aws, region, args.user)
+        if outputs.auth_mode == "iam" and not args.user:
+            print("no --user: the agent answers without memory (no verified user)", file=sys.stderr)
         session_id = args.session or new_session_id()
         if not args.json:
             print(f"session: {session_id}  (continue with --session {session_id})", file=sys.stderr)

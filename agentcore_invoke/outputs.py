@@ -12,7 +12,7 @@ import httpx
 from .errors import InvokeError
 
 REQUIRED = ("RuntimeArn", "InvokeUrl", "AuthMode")
-JWT_REQUIRED = ("CognitoTokenUrl", "CognitoClientId", "CognitoUserPoolId", "InvokeScope")
+JWT_REQUIRED = ("CognitoDomainUrl", "CognitoCliClientId", "CognitoUserPoolId")
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,23 @@ from aws_cdk import Acknowledgment, Validations
 from constructs import IConstruct
 
 
-def acknowledge_machine_user_pool(user_pool: IConstruct) -> None:
-    """The pool only issues client-credentials tokens: user-facing controls do not apply."""
-    reason_no_users = (
-        "Machine-to-machine pool: no user signs up or signs in; the only app client "
-        "authenticates with its secret through the client-credentials grant."
+def acknowledge_user_pool(user_pool: IConstruct, *, mfa_required: bool) -> None:
+    """What the pool leaves to the environment's config or to a paid feature plan."""
+    plan = (
+        "Threat protection (adaptive authentication, compromised credentials) needs Cognito's "
+        "Plus feature plan, billed per monthly active user; users are created by an "
+        "administrator (no self sign-up) and must be in the agent's group."
     )
-    Validations.of(user_pool).acknowledge(
-        Acknowledgment(
-            id="AwsSolutions::AwsSolutions-COG2", reason=f"No MFA to require. {reason_no_users}"
-        ),
-        Acknowledgment(
-            id="AwsSolutions::AwsSolutions-COG3",
-            reason=f"Threat protection evaluates user sign-ins. {reason_no_users}",
-        ),
-        Acknowledgment(
-            id="AwsSolutions::AwsSolutions-COG8",
-            reason=f"The Plus feature plan adds user threat protection only. {reason_no_users}",
-        ),
-    )
+    acknowledgments = [
+        Acknowledgment(id="AwsSolutions::AwsSolutions-COG3", reason=plan),
+        Acknowledgment(id="AwsSolutions::AwsSolutions-COG8", reason=plan),
+    ]
+    if not mfa_required:
+        acknowledgments.append(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-COG2",
+                reason="MFA (TOTP) is optional so command-line and CI users can sign in; set "
+                "cognito.mfa to required for a customer-facing app.",
+            )
+        )
+    Validations.of(user_pool).acknowledge(*acknowledgments)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ecr as ecr
 from constructs import Construct
@@ -28,7 +28,7 @@ from agentcore_constructs import (
     ServerProtocol,
 )
 
-from .acknowledgments import acknowledge_machine_user_pool
+from .acknowledgments import acknowledge_user_pool
 from .agent_settings import agent_environment
 from .config import EnvironmentConfig
 from .log_retention import retention
@@ -36,7 +36,8 @@ from .network import runtime_network
 from .order_tools.construct import OrderStatusTools
 from .secrets import runtime_secrets
 
-INVOKE_SCOPE = "invoke"
+# `agentcore-invoke login` listens here for the authorization code (loopback redirect).
+CLI_CALLBACK_URL = "http://localhost:8400/callback"
 # What the image build needs but the code zip does not carry (its dependencies come from the lock).
 CONTAINER_ONLY_FILES = ("Dockerfile", ".dockerignore", "requirements.txt", "requirements.lock")
 REMOVAL = {"destroy": RemovalPolicy.DESTROY, "retain": RemovalPolicy.RETAIN}
@@ -79,10 +80,10 @@ class AgentRuntimeStack(Stack):
             max_lifetime=Duration.seconds(config.runtime.max_lifetime_seconds),
             network=network,
             authorizer=auth,
-            environment_variables=agent_environment(config),
+            environment_variables={**agent_environment(config), **self._identity_environment(auth)},
             secrets=runtime_secrets(self, config),
             memory=self.memory,
-            # The verified JWT reaches the agent, whose subject names the memory's actor.
+            # The verified JWT reaches the agent, whose user names the memory's actor.
             request_header_allowlist=["Authorization"] if auth and self.memory else [],
             model_ids=[config.model_id],
             # The demo gateway object (URL, ARN and invoke grant in one), or the configured one.
@@ -96,6 +97,16 @@ class AgentRuntimeStack(Stack):
             for endpoint in config.runtime.endpoints
         ]
         self._outputs(auth_mode="jwt" if auth else "iam")
+
+    def _identity_environment(self, auth: RuntimeAuthorizer | None) -> dict[str, str]:
+        """How the container tells who calls (agent/identity.py): the runtime's inbound auth."""
+        if auth is None:
+            return {"AGENT_AUTH_MODE": "iam"}
+        return {
+            "AGENT_AUTH_MODE": "jwt",
+            "AGENT_JWT_ISSUER": auth.issuer(self),
+            "AGENT_JWT_CLIENT_IDS": Fn.join(",", list(auth.allowed_clients)),
+        }
 
     def _artifact(self, agent_directory: str) -> dict[str, AgentRuntimeImage | AgentRuntimeCode]:
         """The container image (default) or the code zip, from the same agent directory."""
@@ -196,12 +207,21 @@ class AgentRuntimeStack(Stack):
         )
 
     def _cognito(self) -> RuntimeAuthorizer:
-        """User pool + domain + resource server + machine client: JWTs for the runtime."""
+        """End users in a Cognito pool; members of the user group may call the runtime.
+
+        The actor of a call's memory is the signed-in user (ERRATA 40), so there is no
+        client-credentials client: its tokens name the client, not a user. Users are created
+        by an administrator (no self sign-up) and put in ``cognito.user_group``.
+        """
         settings = self.config.cognito
         self.user_pool = cognito.UserPool(
             self,
             "UserPool",
             self_sign_up_enabled=False,
+            # Sign-in aliases are fixed when a pool is created; the pool's first releases had
+            # none, so adding one would replace the pool (and its users and domain).
+            sign_in_aliases=cognito.SignInAliases(username=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
             deletion_protection=settings.deletion_protection,
             removal_policy=REMOVAL[settings.removal_policy],
             password_policy=cognito.PasswordPolicy(
@@ -211,44 +231,56 @@ class AgentRuntimeStack(Stack):
                 require_uppercase=True,
                 require_symbols=True,
             ),
-            account_recovery=cognito.AccountRecovery.NONE,
+            mfa=cognito.Mfa.REQUIRED if settings.mfa == "required" else cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
         )
-        acknowledge_machine_user_pool(self.user_pool)
+        acknowledge_user_pool(self.user_pool, mfa_required=settings.mfa == "required")
         # Prefix domains are global per region: the account id keeps it unique (ERRATA 25).
         prefix = settings.domain_prefix or f"{self.config.stack_name}-{self.account}"
         self.user_pool_domain = self.user_pool.add_domain(
             "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=prefix)
         )
-        invoke_scope = cognito.ResourceServerScope(
-            scope_name=INVOKE_SCOPE, scope_description="Invoke the agent runtime"
+        self.user_group = cognito.CfnUserPoolGroup(
+            self,
+            "UserGroup",
+            user_pool_id=self.user_pool.user_pool_id,
+            group_name=settings.user_group,
+            description="Users who may call the agent",
         )
-        self.resource_server = self.user_pool.add_resource_server(
-            "ResourceServer",
-            identifier=self.config.resource_server_id,
-            scopes=[invoke_scope],
+        self.cli_client = self._user_client(
+            "CliClient", [CLI_CALLBACK_URL], password_auth=settings.cli_password_auth
         )
-        self.client = self.user_pool.add_client(
-            "MachineClient",
-            generate_secret=True,
-            auth_flows=cognito.AuthFlow(),
-            o_auth=cognito.OAuthSettings(
-                flows=cognito.OAuthFlows(client_credentials=True),
-                scopes=[cognito.OAuthScope.resource_server(self.resource_server, invoke_scope)],
-            ),
-            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
-            access_token_validity=Duration.minutes(60),
-        )
-        # The scope's Ref to the resource server orders the client after it (ERRATA 10).
-        # Client credentials only: no user-password, SRP or custom auth flows on this client.
-        client_resource = self.client.node.default_child
-        client_resource.explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
+        clients = [self.cli_client]
+        self.app_client: cognito.UserPoolClient | None = None
+        if settings.app_callback_urls:
+            self.app_client = self._user_client(
+                "AppClient", settings.app_callback_urls, password_auth=False
+            )
+            clients.append(self.app_client)
         return RuntimeAuthorizer.cognito(
-            user_pool=self.user_pool, clients=[self.client], scopes=[self.invoke_scope_name]
+            user_pool=self.user_pool, clients=clients, required_groups=[settings.user_group]
         )
 
-    @property
-    def invoke_scope_name(self) -> str:
-        return f"{self.config.resource_server_id}/{INVOKE_SCOPE}"
+    def _user_client(
+        self, construct_id: str, callback_urls: list[str], *, password_auth: bool
+    ) -> cognito.UserPoolClient:
+        """A public client (no secret): authorization code with PKCE, refresh tokens."""
+        return self.user_pool.add_client(
+            construct_id,
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_password=password_auth),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID],
+                callback_urls=callback_urls,
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            prevent_user_existence_errors=True,
+            access_token_validity=Duration.minutes(60),
+            id_token_validity=Duration.minutes(60),
+            refresh_token_validity=Duration.hours(12),
+        )
 
     def _outputs(self, *, auth_mode: str) -> None:
         # Callers go through the first named endpoint when there is one.
@@ -275,11 +307,13 @@ class AgentRuntimeStack(Stack):
             outputs["EndpointLiveVersion"] = endpoints[0].live_version
         if auth_mode == "jwt":
             outputs |= {
-                "CognitoTokenUrl": f"{self.user_pool_domain.base_url()}/oauth2/token",
-                "CognitoClientId": self.client.user_pool_client_id,
+                "CognitoDomainUrl": self.user_pool_domain.base_url(),
+                "CognitoCliClientId": self.cli_client.user_pool_client_id,
                 "CognitoUserPoolId": self.user_pool.user_pool_id,
-                "InvokeScope": self.invoke_scope_name,
+                "CognitoUserGroup": self.config.cognito.user_group,
             }
+            if self.app_client is not None:
+                outputs["CognitoAppClientId"] = self.app_client.user_pool_client_id
         if self.runtime.observability is not None:
             outputs["AlarmTopicArn"] = self.runtime.observability.alarm_topic.topic_arn
             outputs["ApplicationLogGroup"] = (

@@ -295,9 +295,21 @@ class EcrConfig(_Model):
 
 
 class CognitoConfig(_Model):
+    """End users of a JWT environment: a user pool, its sign-in domain, the group whose members
+    may call the agent, a command-line client (authorization code + PKCE on a loopback
+    redirect) and, with ``app_callback_urls``, a client for your app."""
+
     domain_prefix: str | None = None
     deletion_protection: bool = False
     removal_policy: Literal["destroy", "retain"] = "destroy"
+    user_group: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,128}$")] = "agent-users"
+    # Your app's sign-in redirects (https; http only for localhost): a public PKCE client.
+    app_callback_urls: list[
+        Annotated[str, Field(pattern=r"^(https://|http://localhost[:/])\S+$")]
+    ] = Field(default_factory=list, max_length=20)
+    # USER_PASSWORD_AUTH on the command-line client: the non-interactive sign-in for CI.
+    cli_password_auth: bool = False
+    mfa: Literal["optional", "required"] = "optional"
 
     @field_validator("domain_prefix")
     @classmethod
@@ -483,10 +495,6 @@ class EnvironmentConfig(_Model):
     @property
     def stack_name(self) -> str:
         return f"{self.project_name}-{self.name}"
-
-    @property
-    def resource_server_id(self) -> str:
-        return f"agentcore-runtime-{self.name}"
 
 
 KEY_PATH = re.compile(r"^([a-z_]+(?:\.[a-z_]+)+): (.*)$", re.DOTALL)

@@ -247,6 +247,10 @@ def table(comparison: Comparison) -> str:
         f"{words(theirs.invoke_actions)} |",
         f"| `grant_invoke(role)` resources | {words(ours.invoke_resources)} | "
         f"{words(theirs.invoke_resources)} |",
+        "",
+        "`grant_invoke` leaves out the `…ForUser` actions on purpose: whoever holds them names "
+        "the end user the agent acts for (and whose memory it reads). Grant them to a trusted "
+        "backend with `grant_invoke_for_user`.",
     ]
     return "\n".join(lines) + "\n"
 

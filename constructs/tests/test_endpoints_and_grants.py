@@ -71,13 +71,13 @@ def references(value: Any) -> set[str]:
     return set()
 
 
-def test_grant_invoke_covers_every_caller_action_on_the_runtime_and_all_endpoints(
+def test_grant_invoke_for_user_covers_every_caller_action_on_the_runtime_and_all_endpoints(
     new_stack,
 ) -> None:
     stack = new_stack()
     runtime = runtime_in(stack)
     caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
-    runtime.grant_invoke(caller)
+    runtime.grant_invoke_for_user(caller)
     template = Template.from_stack(stack)
     statement = grant_statement(template, stack.get_logical_id(caller.node.default_child))
     assert statement["Action"] == ALL_CALLER_ACTIONS
@@ -90,11 +90,11 @@ def test_grant_invoke_covers_every_caller_action_on_the_runtime_and_all_endpoint
     assert [a.value for a in InvokeAction if "Command" not in a.value] == ALL_CALLER_ACTIONS
 
 
-def test_grant_invoke_without_for_user_leaves_out_naming_the_end_user(new_stack) -> None:
+def test_grant_invoke_leaves_out_naming_the_end_user(new_stack) -> None:
     stack = new_stack()
     runtime = runtime_in(stack)
     caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
-    runtime.grant_invoke(caller, for_user=False)
+    runtime.grant_invoke(caller)
     statement = grant_statement(
         Template.from_stack(stack), stack.get_logical_id(caller.node.default_child)
     )
@@ -105,15 +105,18 @@ def test_an_endpoint_grant_names_that_endpoint_only(new_stack) -> None:
     stack = new_stack()
     live = runtime_in(stack).add_endpoint("live")
     caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
-    live.grant_invoke(caller)
-    statement = grant_statement(
-        Template.from_stack(stack), stack.get_logical_id(caller.node.default_child)
-    )
+    live.grant_invoke_for_user(caller)
+    plain = iam.Role(stack, "Plain", assumed_by=iam.AccountRootPrincipal())
+    live.grant_invoke(plain)
+    template = Template.from_stack(stack)
+    statement = grant_statement(template, stack.get_logical_id(caller.node.default_child))
     assert statement["Action"] == ALL_CALLER_ACTIONS
     assert [rendered(r) for r in statement["Resource"]] == [
         RUNTIME_PATTERN,
         f"{RUNTIME_PATTERN}/runtime-endpoint/live",
     ]
+    statement = grant_statement(template, stack.get_logical_id(plain.node.default_child))
+    assert statement["Action"] == [a for a in ALL_CALLER_ACTIONS if not a.endswith("ForUser")]
 
 
 def test_granting_to_roles_the_runtime_depends_on_makes_no_cycle(new_stack) -> None:

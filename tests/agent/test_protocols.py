@@ -149,12 +149,13 @@ async def a2a_ask(
     session: str | None,
     streaming: bool,
     context_id: str | None = None,
+    user: str | None = None,
 ):
     # The a2a and mcp clients load where used: every xdist worker collects this module.
     from a2a.client import A2ACardResolver, ClientConfig, ClientFactory
     from a2a.types import Message, Part, Role, TextPart
 
-    headers = {SESSION_HEADER: session} if session else {}
+    headers = caller_headers(session, user)
     async with httpx.AsyncClient(timeout=60, headers=headers) as http:
         card = await A2ACardResolver(http, agent.base_url).get_agent_card()
         client = ClientFactory(ClientConfig(httpx_client=http, streaming=streaming)).create(card)
@@ -167,6 +168,39 @@ async def a2a_ask(
         events = [event async for event in client.send_message(message)]
     task, _ = events[-1]
     return task, events
+
+
+def caller_headers(session: str | None, user: str | None) -> dict[str, str]:
+    headers = {SESSION_HEADER: session} if session else {}
+    return headers | ({"X-Amzn-Bedrock-AgentCore-Runtime-User-Id": user} if user else {})
+
+
+async def a2a_get_task(agent: AgentServer, task_id: str, *, session: str, user: str):
+    """``tasks/get`` with the a2a-sdk client, as this session and user."""
+    from a2a.client import A2ACardResolver, ClientConfig, ClientFactory
+    from a2a.types import TaskQueryParams
+
+    async with httpx.AsyncClient(timeout=60, headers=caller_headers(session, user)) as http:
+        card = await A2ACardResolver(http, agent.base_url).get_agent_card()
+        client = ClientFactory(ClientConfig(httpx_client=http, streaming=False)).create(card)
+        return await client.get_task(TaskQueryParams(id=task_id))
+
+
+def test_a2a_tasks_belong_to_their_session_and_user(tmp_path_factory, gateway) -> None:
+    from a2a.client.errors import A2AClientJSONRPCError
+
+    with start(tmp_path_factory, gateway, "A2A", AGENT_AUTH_MODE="iam") as agent:
+        mine = session_id("a2a-owner")
+        task, _ = asyncio.run(
+            a2a_ask(agent, "Where is ORD-3150?", session=mine, streaming=False, user="alice")
+        )
+        own = asyncio.run(a2a_get_task(agent, task.id, session=mine, user="alice"))
+        assert own.id == task.id and "ORD-3150" in answer_of(own)[0]
+        for session, user in ((mine, "bob"), (session_id("a2a-thief"), "alice")):
+            with pytest.raises(A2AClientJSONRPCError) as refused:
+                asyncio.run(a2a_get_task(agent, task.id, session=session, user=user))
+            assert refused.value.error.code == -32001, "task not found, for anyone else"
+            assert "ORD-3150" not in str(refused.value)
 
 
 def answer_of(task) -> tuple[str, dict]:

@@ -79,7 +79,7 @@ def every_grant(stack: AgentRuntimeStack) -> None:
     caller = iam.Role(stack, "CoverageCaller", assumed_by=iam.AccountRootPrincipal())
     stack.runtime.grant_invoke(caller)
     stack.runtime.grant(caller, "bedrock-agentcore:InvokeAgentRuntimeCommand")
-    stack.runtime_endpoints[0].grant_invoke(caller, for_user=False)
+    stack.runtime_endpoints[0].grant_invoke_for_user(caller)
     stack.runtime_endpoints[0].grant(caller, InvokeAction.STOP_SESSION.value)
     assert stack.memory is not None
     for grant in ("write_events", "read_events", "retrieve", "read_strategies"):

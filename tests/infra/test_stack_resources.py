@@ -236,12 +236,22 @@ def test_runtime_environment_variables(each_env: Synthesized) -> None:
     )
 
 
-def test_prod_runtime_accepts_only_the_cognito_client_and_scope(prod: Synthesized) -> None:
+def test_prod_runtime_accepts_only_signed_in_users_of_the_agent_group(prod: Synthesized) -> None:
     authorizer = prod.only(RUNTIME)["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
     (client_id,) = prod.resources("AWS::Cognito::UserPoolClient")
     (pool_id,) = prod.resources("AWS::Cognito::UserPool")
     assert authorizer["AllowedClients"] == [{"Ref": client_id}]
-    assert authorizer["AllowedScopes"] == ["agentcore-runtime-prod/invoke"]
+    assert "AllowedScopes" not in authorizer, "user tokens carry openid, not a resource scope"
+    assert authorizer["CustomClaims"] == [
+        {
+            "InboundTokenClaimName": "cognito:groups",
+            "InboundTokenClaimValueType": "STRING_ARRAY",
+            "AuthorizingClaimMatchValue": {
+                "ClaimMatchOperator": "CONTAINS_ANY",
+                "ClaimMatchValue": {"MatchValueStringList": ["agent-users"]},
+            },
+        }
+    ]
     assert "AllowedAudience" not in authorizer, "Cognito access tokens carry no aud claim"
     assert rendered(authorizer["DiscoveryUrl"]) == (
         'https://cognito-idp.us-east-1.{"Ref": "AWS::URLSuffix"}/{"Ref": "'
@@ -250,26 +260,51 @@ def test_prod_runtime_accepts_only_the_cognito_client_and_scope(prod: Synthesize
     )
 
 
+def test_prod_agent_checks_the_same_issuer_and_clients(prod: Synthesized) -> None:
+    """The agent re-checks what the authorizer checked before it trusts `sub` as the actor."""
+    variables = prod.only(RUNTIME)["Properties"]["EnvironmentVariables"]
+    (client_id,) = prod.resources("AWS::Cognito::UserPoolClient")
+    (pool_id,) = prod.resources("AWS::Cognito::UserPool")
+    assert variables["AGENT_AUTH_MODE"] == "jwt"
+    assert rendered(variables["AGENT_JWT_ISSUER"]) == (
+        'https://cognito-idp.us-east-1.{"Ref": "AWS::URLSuffix"}/{"Ref": "' + pool_id + '"}'
+    )
+    assert variables["AGENT_JWT_CLIENT_IDS"] == {"Ref": client_id}
+
+
+def test_dev_agent_takes_the_user_from_the_for_user_header(dev: Synthesized) -> None:
+    variables = dev.only(RUNTIME)["Properties"]["EnvironmentVariables"]
+    assert variables["AGENT_AUTH_MODE"] == "iam"
+    assert "AGENT_JWT_ISSUER" not in variables
+
+
 def test_dev_runtime_uses_iam_auth_and_no_cognito(dev: Synthesized) -> None:
     assert "AuthorizerConfiguration" not in dev.only(RUNTIME)["Properties"]
     assert dev.resources("AWS::Cognito::UserPool") == {}
 
 
-def test_cognito_machine_client(prod: Synthesized) -> None:
+def test_cognito_users_sign_in_through_a_public_pkce_client(prod: Synthesized) -> None:
     pool = prod.only("AWS::Cognito::UserPool")["Properties"]
     assert pool["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
-    server = prod.only("AWS::Cognito::UserPoolResourceServer")["Properties"]
-    assert server["Identifier"] == "agentcore-runtime-prod"
-    assert server["Scopes"] == [
-        {"ScopeName": "invoke", "ScopeDescription": "Invoke the agent runtime"}
-    ]
+    assert pool["MfaConfiguration"] == "OPTIONAL"
+    assert prod.resources("AWS::Cognito::UserPoolResourceServer") == {}, "no machine client"
     client = prod.only("AWS::Cognito::UserPoolClient")["Properties"]
-    assert client["GenerateSecret"] is True
-    assert client["AllowedOAuthFlows"] == ["client_credentials"]
-    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["GenerateSecret"] is False
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthScopes"] == ["openid"]
+    assert client["CallbackURLs"] == ["http://localhost:8400/callback"]
     assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
-    (server_id,) = prod.resources("AWS::Cognito::UserPoolResourceServer")
-    assert client["AllowedOAuthScopes"] == [{"Fn::Join": ["", [{"Ref": server_id}, "/invoke"]]}]
+    group = prod.only("AWS::Cognito::UserPoolGroup")["Properties"]
+    assert group["GroupName"] == "agent-users"
+
+
+def test_the_user_pool_updates_in_place_from_earlier_releases(prod: Synthesized) -> None:
+    """Sign-in options, case sensitivity and required attributes are fixed at creation
+    (Cognito "Settings you can't change"): changing them replaces the pool, its users and
+    the issuer every token names, and the domain cannot move to the new pool."""
+    pool = prod.only("AWS::Cognito::UserPool")["Properties"]
+    for fixed in ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration", "Schema"):
+        assert fixed not in pool, fixed
 
 
 def test_cognito_domain_prefix_is_unique_per_account(prod: Synthesized) -> None:
@@ -307,7 +342,7 @@ def test_outputs(dev: Synthesized, prod: Synthesized) -> None:
         "AlarmTopicArn",
         "ApplicationLogGroup",
     }
-    cognito = {"CognitoTokenUrl", "CognitoClientId", "CognitoUserPoolId", "InvokeScope"}
+    cognito = {"CognitoDomainUrl", "CognitoCliClientId", "CognitoUserPoolId", "CognitoUserGroup"}
     endpoint = {"EndpointArn", "EndpointLiveVersion"}
     assert set(dev.json["Outputs"]) == common
     assert set(prod.json["Outputs"]) == common | cognito | endpoint
@@ -317,13 +352,13 @@ def test_outputs(dev: Synthesized, prod: Synthesized) -> None:
     assert rendered(dev.json["Outputs"]["InvokeUrl"]["Value"]).endswith("?qualifier=DEFAULT")
     assert dev.json["Outputs"]["AuthMode"]["Value"] == "iam"
     assert prod.json["Outputs"]["AuthMode"]["Value"] == "jwt"
-    assert prod.json["Outputs"]["InvokeScope"]["Value"] == "agentcore-runtime-prod/invoke"
+    assert prod.json["Outputs"]["CognitoUserGroup"]["Value"] == "agent-users"
     url = rendered(prod.json["Outputs"]["InvokeUrl"]["Value"])
     assert url.startswith("https://bedrock-agentcore.us-east-1.")
     assert f"/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A{ACCOUNT}%3Aruntime%2F" in url
     assert url.endswith("/invocations?qualifier=live")
-    token_url = rendered(prod.json["Outputs"]["CognitoTokenUrl"]["Value"])
-    assert token_url.endswith(".auth.us-east-1.amazoncognito.com/oauth2/token")
+    domain_url = rendered(prod.json["Outputs"]["CognitoDomainUrl"]["Value"])
+    assert domain_url.endswith(".auth.us-east-1.amazoncognito.com")
     assert "Secret" not in json.dumps(prod.json["Outputs"])
 
 

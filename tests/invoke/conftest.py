@@ -9,9 +9,8 @@ import pytest
 from botocore.session import get_session
 from botocore.stub import Stubber
 
+from tests.doubles.cognito_tokens import CLI_CLIENT, jwt_environment
 from tests.doubles.processes import AgentServer, McpServer, running_agent
-
-from .doubles import CLIENT_ID, CLIENT_SECRET, SCOPE
 
 STACK = "agentcore-orders-dev"
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/orders_agent_dev-AbCdEf1234"
@@ -21,9 +20,27 @@ POOL_ID = "us-east-1_LocalPool1"
 
 @pytest.fixture(scope="session")
 def agent(tmp_path_factory: pytest.TempPathFactory, gateway: McpServer) -> Iterator[AgentServer]:
-    """One per worker for the invoke tests (each test its own session id)."""
+    """One per worker for the invoke tests (each test its own session id), as an IAM runtime
+    runs it: the caller is the user a ForUser call names."""
     with running_agent(
-        tmp_path_factory.mktemp("invoke"), GATEWAY_ENDPOINT=gateway.url, GATEWAY_AUTH="none"
+        tmp_path_factory.mktemp("invoke"),
+        GATEWAY_ENDPOINT=gateway.url,
+        GATEWAY_AUTH="none",
+        AGENT_AUTH_MODE="iam",
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def jwt_agent(
+    tmp_path_factory: pytest.TempPathFactory, gateway: McpServer
+) -> Iterator[AgentServer]:
+    """The agent as a JWT runtime runs it: the caller is the signed-in user."""
+    with running_agent(
+        tmp_path_factory.mktemp("invoke-jwt"),
+        GATEWAY_ENDPOINT=gateway.url,
+        GATEWAY_AUTH="none",
+        **jwt_environment(),
     ) as server:
         yield server
 
@@ -74,29 +91,34 @@ class StubbedAws:
             {"StackName": STACK},
         )
 
-    def client_secret(self) -> None:
+    def password_sign_in(self, user: str, password: str, access_token: str) -> None:
         self.stubs["cognito-idp"].add_response(
-            "describe_user_pool_client",
+            "initiate_auth",
             {
-                "UserPoolClient": {
-                    "ClientId": CLIENT_ID,
-                    "UserPoolId": POOL_ID,
-                    "ClientSecret": CLIENT_SECRET,
+                "AuthenticationResult": {
+                    "AccessToken": access_token,
+                    "RefreshToken": "refresh-not-real",
+                    "ExpiresIn": 3600,
+                    "TokenType": "Bearer",
                 }
             },
-            {"UserPoolId": POOL_ID, "ClientId": CLIENT_ID},
+            {
+                "ClientId": CLI_CLIENT,
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": user, "PASSWORD": password},
+            },
         )
 
 
-def jwt_outputs(runtime_url: str, token_url: str) -> dict[str, str]:
+def jwt_outputs(runtime_url: str, cognito_url: str) -> dict[str, str]:
     return {
         "RuntimeArn": RUNTIME_ARN,
         "InvokeUrl": f"{runtime_url}/runtimes/{ENCODED_ARN}/invocations?qualifier=DEFAULT",
         "AuthMode": "jwt",
-        "CognitoTokenUrl": f"{token_url}/oauth2/token",
-        "CognitoClientId": CLIENT_ID,
+        "CognitoDomainUrl": cognito_url,
+        "CognitoCliClientId": CLI_CLIENT,
         "CognitoUserPoolId": POOL_ID,
-        "InvokeScope": SCOPE,
+        "CognitoUserGroup": "agent-users",
     }
 
 

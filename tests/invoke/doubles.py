@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
+import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,15 +19,14 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from tests.doubles.cognito_tokens import CLI_CLIENT, access_token
 from tests.doubles.order_mcp_server import SigV4Verifier
 from tests.doubles.processes import free_port
 
-CLIENT_ID = "local-client-id-0001"
-CLIENT_SECRET = "local-client-secret-not-real"
-SCOPE = "agentcore-runtime-dev/invoke"
+ALICE, BOB = "11111111-aaaa-4aaa-8aaa-000000000001", "22222222-bbbb-4bbb-8bbb-000000000002"
 SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id"
 
 
@@ -64,37 +65,82 @@ def serve(app, port: int | None = None) -> Iterator[str]:
 
 
 @dataclass
-class TokenEndpointDouble:
-    """Cognito's /oauth2/token for one client: Basic auth, client_credentials, one scope."""
+class CognitoDouble:
+    """Cognito's sign-in for the public command-line client: /oauth2/authorize signs ``user``
+    in at once (no page) and redirects to the loopback with a code; /oauth2/token exchanges it
+    (checking PKCE) and refreshes. Its access tokens are Cognito-shaped for that user."""
 
+    user: str = ALICE
     refuse_with: tuple[int, str] | None = None
     issued: list[str] = field(default_factory=list)
-    requests: int = 0
+    requests: list[str] = field(default_factory=list)  # grant types, in order
+    _codes: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    _refresh: dict[str, str] = field(default_factory=dict)
+
+    async def authorize(self, request: Request) -> Response:
+        query = request.query_params
+        redirect = query.get("redirect_uri", "")
+        if query.get("client_id") != CLI_CLIENT or not redirect.startswith("http://localhost:"):
+            return JSONResponse({"error": "invalid_request"}, 400)
+        if query.get("code_challenge_method") != "S256" or not query.get("code_challenge"):
+            return JSONResponse({"error": "invalid_request", "detail": "PKCE required"}, 400)
+        code = secrets.token_urlsafe(16)
+        self._codes[code] = (query["code_challenge"], redirect, self.user)
+        state = query.get("state", "")
+        return RedirectResponse(f"{redirect}?code={code}&state={state}", 302)
 
     async def token(self, request: Request) -> Response:
-        self.requests += 1
+        form = await request.form()
+        grant = str(form.get("grant_type"))
+        self.requests.append(grant)
         if self.refuse_with:
             status, error = self.refuse_with
             return JSONResponse({"error": error}, status)
-        expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-        if request.headers.get("authorization") != expected:
-            return JSONResponse({"error": "invalid_client"}, 401)
-        form = await request.form()
-        if form.get("grant_type") != "client_credentials":
+        if form.get("client_id") != CLI_CLIENT:
+            return JSONResponse({"error": "invalid_client"}, 400)
+        if grant == "authorization_code":
+            challenge, redirect, user = self._codes.pop(str(form.get("code")), ("", "", ""))
+            verifier = str(form.get("code_verifier", ""))
+            expected = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                .rstrip(b"=")
+                .decode()
+            )
+            if not challenge or challenge != expected or form.get("redirect_uri") != redirect:
+                return JSONResponse({"error": "invalid_grant"}, 400)
+        elif grant == "refresh_token":
+            user = self._refresh.get(str(form.get("refresh_token")), "")
+            if not user:
+                return JSONResponse({"error": "invalid_grant"}, 400)
+        else:
             return JSONResponse({"error": "unsupported_grant_type"}, 400)
-        if form.get("scope") != SCOPE:
-            return JSONResponse({"error": "invalid_scope"}, 400)
-        token = f"access-token-{len(self.issued) + 1}"
+        token = access_token(user, jti=str(len(self.issued))).removeprefix("Bearer ")
         self.issued.append(token)
-        return JSONResponse({"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
+        body = {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
+        if grant == "authorization_code":
+            refresh = secrets.token_urlsafe(16)
+            self._refresh[refresh] = user
+            body["refresh_token"] = refresh
+        return JSONResponse(body)
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/oauth2/token", self.token, methods=["POST"])])
+        return Starlette(
+            routes=[
+                Route("/oauth2/authorize", self.authorize, methods=["GET"]),
+                Route("/oauth2/token", self.token, methods=["POST"]),
+            ]
+        )
+
+
+def browser(url: str) -> None:
+    """What a browser does with the sign-in URL: follow it to the loopback redirect."""
+    httpx.get(url, follow_redirects=True, timeout=10)
 
 
 # Where AgentCore sends /runtimes/<arn>/invocations inside the container, per protocol.
 CONTAINER_PATHS = {"HTTP": "/invocations", "AGUI": "/invocations", "A2A": "/", "MCP": "/mcp"}
 PASSED_HEADERS = ("content-type", "accept", "mcp-session-id", "mcp-protocol-version")
+USER_ID_HEADER = "x-amzn-bedrock-agentcore-runtime-user-id"
 
 
 @dataclass
@@ -102,7 +148,7 @@ class RuntimeFrontDoorDouble:
     """Checks auth and the session header like AgentCore, then proxies to the agent container."""
 
     agent_url: str
-    tokens: TokenEndpointDouble | None
+    tokens: CognitoDouble | None
     fail_with: tuple[int, dict] | None = None
     delay_seconds: float = 0.0
     protocol: str = "HTTP"
@@ -141,9 +187,9 @@ class RuntimeFrontDoorDouble:
         )
 
     async def _forward(self, method: str, path: str, body: bytes, request: Request, session: str):
-        forwarded = {
-            name: request.headers[name] for name in PASSED_HEADERS if name in request.headers
-        }
+        # As the service: a JWT call's Authorization (allowlisted) or a ForUser call's user id.
+        passed = (*PASSED_HEADERS, "authorization" if self.tokens else USER_ID_HEADER)
+        forwarded = {name: request.headers[name] for name in passed if name in request.headers}
         client = httpx.AsyncClient(timeout=60)
         upstream = await client.send(
             client.build_request(

@@ -132,7 +132,8 @@ def test_an_unknown_endpoint_is_named_in_the_error(deployment, capsys) -> None:
         capsys,
     )
     assert code == 1
-    (error_line,) = [line for line in err.splitlines() if not line.startswith("session: ")]
+    notes = ("session: ", "no --user: ")
+    (error_line,) = [line for line in err.splitlines() if not line.startswith(notes)]
     assert error_line.startswith("agentcore-invoke: "), err  # one line, no traceback
     # The service's message where the protocol's client passes it on; MCP's says Not Found.
     assert "404" in error_line or "Not Found" in error_line, error_line

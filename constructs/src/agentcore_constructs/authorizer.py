@@ -29,6 +29,7 @@ def discovery_url_problems(url: str | None) -> list[tuple[str, object, str]]:
 
 # Printable ASCII without space, double quote or backslash (the service's AllowedScope pattern).
 SCOPE_PATTERN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
+GROUP_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,255}")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class RuntimeAuthorizer:
     allowed_scopes: tuple[str, ...]
     allowed_audience: tuple[str, ...]
     user_pool: cognito.IUserPool | None = None
+    # Cognito groups, one of which the token's ``cognito:groups`` claim must contain.
+    required_groups: tuple[str, ...] = ()
 
     @classmethod
     def jwt(
@@ -62,14 +65,22 @@ class RuntimeAuthorizer:
         user_pool: cognito.IUserPool,
         clients: Sequence[cognito.IUserPoolClient],
         scopes: Sequence[str] = (),
+        required_groups: Sequence[str] = (),
     ) -> RuntimeAuthorizer:
-        """Cognito access tokens carry no ``aud`` claim, so clients (and scopes) are checked."""
+        """Cognito access tokens carry no ``aud`` claim, so clients (and scopes) are checked.
+
+        ``required_groups``: the token's ``cognito:groups`` must contain one of them (a
+        ``CustomClaims`` rule), so only users an administrator put in a group get in. Tokens
+        from Cognito's own sign-in API carry no custom scopes; use groups rather than scopes
+        for clients that sign users in that way.
+        """
         return cls(
             None,
             tuple(c.user_pool_client_id for c in clients),
             tuple(scopes),
             (),
             user_pool=user_pool,
+            required_groups=tuple(required_groups),
         )
 
     def resolved_discovery_url(self, scope: Construct) -> str:
@@ -81,6 +92,10 @@ class RuntimeAuthorizer:
             f"https://cognito-idp.{stack.region}.{stack.url_suffix}/"
             f"{self.user_pool.user_pool_id}{DISCOVERY_SUFFIX}"
         )
+
+    def issuer(self, scope: Construct) -> str:
+        """The ``iss`` of this authorizer's tokens (the discovery URL without its suffix)."""
+        return self.resolved_discovery_url(scope).removesuffix(DISCOVERY_SUFFIX)
 
     def problems(self) -> list[tuple[str, object, str]]:
         found = discovery_url_problems(self.discovery_url)
@@ -102,6 +117,15 @@ class RuntimeAuthorizer:
                         "scopes are printable ASCII without spaces, quotes or backslashes",
                     )
                 )
+        for group in self.required_groups:
+            if not is_token(group) and not GROUP_PATTERN.fullmatch(group):
+                found.append(
+                    (
+                        "authorizer.required_groups",
+                        group,
+                        "1 to 255 letters, digits, '_', '.' or '-' (the CustomClaims pattern)",
+                    )
+                )
         return found
 
     def to_cfn(self, scope: Construct) -> agentcore.CfnRuntime.AuthorizerConfigurationProperty:
@@ -111,5 +135,19 @@ class RuntimeAuthorizer:
                 allowed_clients=list(self.allowed_clients) or None,
                 allowed_scopes=list(self.allowed_scopes) or None,
                 allowed_audience=list(self.allowed_audience) or None,
+                custom_claims=[
+                    agentcore.CfnRuntime.CustomClaimValidationTypeProperty(
+                        inbound_token_claim_name="cognito:groups",
+                        inbound_token_claim_value_type="STRING_ARRAY",
+                        authorizing_claim_match_value=agentcore.CfnRuntime.AuthorizingClaimMatchValueTypeProperty(
+                            claim_match_operator="CONTAINS_ANY",
+                            claim_match_value=agentcore.CfnRuntime.ClaimMatchValueTypeProperty(
+                                match_value_string_list=list(self.required_groups)
+                            ),
+                        ),
+                    )
+                ]
+                if self.required_groups
+                else None,
             )
         )

@@ -95,14 +95,26 @@ class RuntimeEndpoint(StackAwareConstruct):
     def invoke_url(self) -> str:
         return self.runtime.invoke_url_for(self.endpoint_name)
 
-    def grant_invoke(self, grantee: iam.IGrantable, *, for_user: bool = True) -> iam.Grant:
-        """Let ``grantee`` invoke through this endpoint only (not DEFAULT, not others)."""
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` invoke through this endpoint only (not DEFAULT, not others); not
+        the ForUser actions (see ``grant_invoke_for_user``)."""
         return grant_runtime_actions(
             self,
             grantee,
             runtime_name=self.runtime.runtime_name,
             endpoint_name=self.endpoint_name,
-            actions=caller_actions(for_user=for_user),
+            actions=caller_actions(for_user=False),
+        )
+
+    def grant_invoke_for_user(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``grant_invoke`` plus the ForUser actions, through this endpoint only: trusted
+        backends only (the user id they pass is not verified by the service)."""
+        return grant_runtime_actions(
+            self,
+            grantee,
+            runtime_name=self.runtime.runtime_name,
+            endpoint_name=self.endpoint_name,
+            actions=caller_actions(for_user=True),
         )
 
     def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:

@@ -40,10 +40,10 @@ class InvokeAction(enum.Enum):
     STOP_SESSION = "bedrock-agentcore:StopRuntimeSession"
 
 
-#: What ``grant_invoke`` grants: every way a caller talks to the agent. The ForUser variants are
-#: included because an agent with memory keys conversations by user id; pass ``for_user=False``
-#: for callers that must not speak for arbitrary users. Shell commands inside a session
-#: (``InvokeAgentRuntimeCommand``) are an operator's right, not a caller's: grant them explicitly.
+#: Every way a caller talks to the agent. ``grant_invoke`` grants all but the ForUser variants,
+#: whose user id the service passes on unverified; ``grant_invoke_for_user`` (trusted backends
+#: only) grants all of them. Shell commands inside a session (``InvokeAgentRuntimeCommand``)
+#: are an operator's right, not a caller's: grant them explicitly.
 CALLER_ACTIONS = (
     InvokeAction.INVOKE,
     InvokeAction.INVOKE_FOR_USER,

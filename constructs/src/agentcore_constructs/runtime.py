@@ -313,19 +313,33 @@ class AgentRuntime(StackAwareConstruct):
             f"{encoded_arn}/invocations?qualifier={qualifier}"
         )
 
-    def grant_invoke(self, grantee: iam.IGrantable, *, for_user: bool = True) -> iam.Grant:
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` call the agent through any endpoint, every way a caller may need.
 
-        HTTP (JSON/SSE, and MCP/A2A/AG-UI over it), WebSocket, each with and without the
-        user-id header, the A2A agent card and stopping a session (see ``InvokeAction``).
-        ``for_user=False`` leaves out the two actions that let a caller name the end user.
+        HTTP (JSON/SSE, and MCP/A2A/AG-UI over it), WebSocket, the A2A agent card and stopping
+        a session (see ``InvokeAction``); not the ForUser actions, which name the end user.
         """
         return grant_runtime_actions(
             self,
             grantee,
             runtime_name=self.runtime_name,
             endpoint_name=None,
-            actions=caller_actions(for_user=for_user),
+            actions=caller_actions(for_user=False),
+        )
+
+    def grant_invoke_for_user(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``grant_invoke`` plus the ForUser actions: **trusted backends only**.
+
+        ``InvokeAgentRuntimeForUser`` sets the user-id header, which the service passes on as
+        the caller asserts it, unverified (ERRATA 40); an agent that keys memory by that id
+        lets whoever holds this grant act as, and read the memory of, any user.
+        """
+        return grant_runtime_actions(
+            self,
+            grantee,
+            runtime_name=self.runtime_name,
+            endpoint_name=None,
+            actions=caller_actions(for_user=True),
         )
 
     def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
