@@ -7,7 +7,9 @@ VPC; each carries the tag ``agentcore:retained-by-stack=<stack name>``. Run this
 
     python scripts/cleanup_network.py --stack agentcore-orders-prod --region us-east-1
 
-``--dry-run`` lists what would be deleted. It deletes only resources carrying the tag.
+``--dry-run`` lists what would be deleted. It deletes only resources carrying the tag, and
+never one that a live stack of that name still holds: after ``cdk destroy`` and a new deploy
+under the same name, the new network carries the same tag, and only the old one is left over.
 """
 
 from __future__ import annotations
@@ -34,14 +36,35 @@ class Retained:
         return not (self.security_groups or self.subnets or self.vpcs)
 
 
-def find_retained(ec2: Any, stack: str) -> Retained:
+def live_resources(cloudformation: Any, stack: str) -> set[str]:
+    """Physical ids of what the stack named ``stack`` holds now (none once it is deleted)."""
+    try:
+        pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack)
+        return {
+            resource["PhysicalResourceId"]
+            for page in pages
+            for resource in page["StackResourceSummaries"]
+            if resource.get("PhysicalResourceId")
+        }
+    except cloudformation.exceptions.ClientError as error:
+        if "does not exist" in str(error):
+            return set()
+        raise
+
+
+def find_retained(ec2: Any, stack: str, live: set[str]) -> Retained:
+    """What carries the stack's tag, but for what the live stack of that name holds."""
     tagged = [{"Name": f"tag:{RETAINED_TAG}", "Values": [stack]}]
+
+    def left_over(ids: list[str]) -> list[str]:
+        return [resource_id for resource_id in ids if resource_id not in live]
+
     return Retained(
-        security_groups=[
-            g["GroupId"] for g in ec2.describe_security_groups(Filters=tagged)["SecurityGroups"]
-        ],
-        subnets=[s["SubnetId"] for s in ec2.describe_subnets(Filters=tagged)["Subnets"]],
-        vpcs=[v["VpcId"] for v in ec2.describe_vpcs(Filters=tagged)["Vpcs"]],
+        security_groups=left_over(
+            [g["GroupId"] for g in ec2.describe_security_groups(Filters=tagged)["SecurityGroups"]]
+        ),
+        subnets=left_over([s["SubnetId"] for s in ec2.describe_subnets(Filters=tagged)["Subnets"]]),
+        vpcs=left_over([v["VpcId"] for v in ec2.describe_vpcs(Filters=tagged)["Vpcs"]]),
     )
 
 
@@ -57,12 +80,16 @@ def interfaces_in_use(ec2: Any, retained: Retained) -> list[dict[str, Any]]:
     return list(found.values())
 
 
-def clean_up(ec2: Any, stack: str, *, dry_run: bool = False, out: Any = None) -> int:
+def clean_up(
+    ec2: Any, cloudformation: Any, stack: str, *, dry_run: bool = False, out: Any = None
+) -> int:
     """0 when nothing (more) is left, STILL_IN_USE while interfaces hold the network."""
     out = out or sys.stdout
-    retained = find_retained(ec2, stack)
+    live = live_resources(cloudformation, stack)
+    retained = find_retained(ec2, stack, live)
     if retained.empty:
-        print(f"nothing tagged {RETAINED_TAG}={stack} is left", file=out)
+        held = " (what the live stack holds is kept)" if live else ""
+        print(f"nothing tagged {RETAINED_TAG}={stack} is left{held}", file=out)
         return 0
     interfaces = interfaces_in_use(ec2, retained)
     if interfaces:
@@ -101,7 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", required=True)
     parser.add_argument("--dry-run", action="store_true", help="list, delete nothing")
     args = parser.parse_args(argv)
-    return clean_up(boto3.client("ec2", region_name=args.region), args.stack, dry_run=args.dry_run)
+    return clean_up(
+        boto3.client("ec2", region_name=args.region),
+        boto3.client("cloudformation", region_name=args.region),
+        args.stack,
+        dry_run=args.dry_run,
+    )
 
 
 if __name__ == "__main__":

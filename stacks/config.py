@@ -76,6 +76,16 @@ class CreatedVpcConfig(_Model):
         min_length=2, max_length=6
     )
 
+    @model_validator(mode="after")
+    def _subnets_fit(self) -> CreatedVpcConfig:
+        from agentcore_constructs.private_network import subnet_cidrs
+
+        try:
+            subnet_cidrs(self.cidr, self.availability_zone_ids)
+        except ValueError as error:
+            raise ValueError(str(error).removeprefix("IsolatedVpc: ")) from None
+        return self
+
 
 class ReusedEndpointConfig(_Model):
     """An endpoint your VPC already has, with private DNS on. An interface endpoint names its

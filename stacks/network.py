@@ -34,6 +34,7 @@ def runtime_network(
             None,
         )
     reuse: dict[EndpointService, ec2.ISecurityGroup] = {}
+    isolated: IsolatedVpc | None = None
     if network.create_vpc is not None:  # ours: every endpoint is made here
         isolated = IsolatedVpc(
             stack,
@@ -86,4 +87,6 @@ def runtime_network(
         endpoints.runtime_security_group.add_egress_rule(
             ec2.Peer.ipv4(rule.cidr), ec2.Port.tcp(rule.port), rule.description
         )
-    return endpoints.network, endpoints
+    # With our VPC, the runtime also waits for its subnets' route tables (the S3 route).
+    network_ready = endpoints.network.after(isolated) if isolated is not None else endpoints.network
+    return network_ready, endpoints

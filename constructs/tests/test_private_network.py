@@ -22,6 +22,7 @@ from agentcore_constructs.private_network import (
     EndpointService,
     IsolatedVpc,
     PrivateEndpoints,
+    subnet_cidrs,
 )
 
 ENV = cdk.Environment(account="111122223333", region="eu-west-1")
@@ -133,14 +134,20 @@ def test_a_shared_gateway_is_in_the_gateway_endpoint_policy() -> None:
         services=[EndpointService.AGENTCORE_GATEWAY],
         external_resources={EndpointService.AGENTCORE_GATEWAY: [OTHER_GATEWAY]},
     )
-    template.has_resource_properties(
-        "AWS::EC2::VPCEndpoint",
-        {
-            "PolicyDocument": {
-                "Statement": [Match.object_like({"Resource": [Match.any_value(), OTHER_GATEWAY]})]
-            }
-        },
-    )
+    (endpoint,) = template.find_resources(
+        "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}
+    ).values()
+    (statement,) = endpoint["Properties"]["PolicyDocument"]["Statement"]
+    ours, aws_owned, shared = statement["Resource"]
+    joined = [
+        "".join(part if isinstance(part, str) else "<partition>" for part in arn["Fn::Join"][1])
+        for arn in (ours, aws_owned)
+    ]
+    assert joined == [
+        "arn:<partition>:bedrock-agentcore:eu-west-1:111122223333:*",
+        "arn:<partition>:bedrock-agentcore:eu-west-1:aws:*",  # built-in Code Interpreter, Browser
+    ]
+    assert shared == OTHER_GATEWAY
 
 
 def test_what_the_runtimes_interfaces_pin_outlives_the_stack() -> None:
@@ -242,3 +249,58 @@ def test_lookup_code_fits_inline() -> None:
     from agentcore_constructs.prefix_list.construct import LOOKUP_SOURCE
 
     assert len(LOOKUP_SOURCE.read_text()) <= 4096, "ZipFile code is limited to 4096 characters"
+
+
+def test_a_subnets_cidr_follows_its_az_never_the_lists_order() -> None:
+    """AZ and CIDR are fixed when a subnet is created: a CIDR that moved with the list would be
+    a replacement colliding with the subnet it replaces."""
+    first = subnet_cidrs("10.40.0.0/16", ["use1-az1", "use1-az2"])
+    # the first releases' Fn::Cidr(cidr, 2, 12): the first two /20s
+    assert first == {"use1-az1": "10.40.0.0/20", "use1-az2": "10.40.16.0/20"}
+    assert subnet_cidrs("10.40.0.0/16", ["use1-az2", "use1-az1"]) == first
+    grown = subnet_cidrs("10.40.0.0/16", ["use1-az1", "use1-az4", "use1-az2"])
+    assert grown == {**first, "use1-az4": "10.40.48.0/20"}
+    assert subnet_cidrs("10.40.0.0/24", ["use1-az1", "use1-az4"]) == {
+        "use1-az1": "10.40.0.0/27",
+        "use1-az4": "10.40.0.96/27",
+    }
+
+
+@pytest.mark.parametrize(
+    ("cidr", "az_ids", "problem"),
+    [
+        ("10.40.0.1/16", ["use1-az1", "use1-az2"], "has host bits set"),
+        ("10.40.0.0/26", ["use1-az1", "use1-az2"], "must be a /16 to /24"),
+        ("10.40.0.0/16", ["use1-az1", "use1-az1"], "AZ ids given twice: use1-az1"),
+        ("10.40.0.0/16", ["use1-az1", "use1-az9"], "use1-az9: AZ numbers 1 to 8"),
+    ],
+)
+def test_a_vpc_that_cannot_hold_its_subnets_is_refused(cidr, az_ids, problem) -> None:
+    with pytest.raises(ValueError, match=problem):
+        IsolatedVpc(cdk.Stack(cdk.App(), "Net", env=ENV), "Vpc", az_ids=az_ids, cidr=cidr)
+
+
+def test_subnets_are_named_by_az_number() -> None:
+    stack = cdk.Stack(cdk.App(), "Net", env=ENV)
+    IsolatedVpc(stack, "Vpc", az_ids=["euw1-az3", "euw1-az1"])
+    subnets = Template.from_stack(stack).find_resources("AWS::EC2::Subnet")
+    by_az = {s["Properties"]["AvailabilityZoneId"]: (k, s) for k, s in subnets.items()}
+    assert by_az["euw1-az3"][0].startswith("VpcSubnet3")
+    assert by_az["euw1-az3"][1]["Properties"]["CidrBlock"] == "10.40.32.0/20"
+    assert by_az["euw1-az1"][0].startswith("VpcSubnet1")
+
+
+def test_the_runtime_waits_for_the_endpoints_and_reused_groups_rules() -> None:
+    stack = cdk.Stack(cdk.App(), "Net", env=ENV)
+    vpc = IsolatedVpc(stack, "Vpc", az_ids=["euw1-az1", "euw1-az2"])
+    reused = ec2.SecurityGroup.from_security_group_id(stack, "Reused", "sg-0123456789abcdef0")
+    endpoints = PrivateEndpoints(
+        stack,
+        "Endpoints",
+        vpc=vpc.vpc,
+        subnets=vpc.subnets,
+        services=[EndpointService.BEDROCK_RUNTIME],
+        reuse={EndpointService.LOGS: reused},
+    )
+    assert endpoints.network.depends_on == (endpoints, reused)
+    assert endpoints.network.after(vpc).depends_on == (endpoints, reused, vpc)

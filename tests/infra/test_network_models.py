@@ -13,12 +13,17 @@ import pytest
 
 from stacks.config import ConfigError
 from tests.models.destroy import stack_delete
-from tests.models.ordering import unordered_deliveries
+from tests.models.ordering import (
+    nested_private_dns_unordered,
+    runtime_before_its_network,
+    unordered_deliveries,
+)
 from tests.models.reachability import ExistingEndpoint, ExistingVpc, prove
 
 from .conftest import ACCOUNT, Synthesized, synthesize
 
 REGION = "us-east-1"
+RUNTIME_TYPE = "AWS::BedrockAgentCore::Runtime"
 VPC_ID = "vpc-0a1b2c3d4e5f60718"
 SUBNETS = ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60722"]
 TABLES = {SUBNETS[0]: "rtb-0a1b2c3d4e5f60711", SUBNETS[1]: "rtb-0a1b2c3d4e5f60722"}
@@ -154,6 +159,12 @@ def test_deliveries_sharing_a_source_or_destination_are_ordered(variant) -> None
     assert unordered_deliveries(env.json) == []
 
 
+def test_the_runtime_waits_for_every_network_path(variant) -> None:
+    env, _ = variant
+    assert runtime_before_its_network(env.json) == []
+    assert nested_private_dns_unordered(env.json) == []
+
+
 def test_stack_delete_leaves_only_what_the_interfaces_pin(variant) -> None:
     env, _ = variant
     report = stack_delete(env.json, stack_name=env.stack.stack_name)
@@ -254,6 +265,28 @@ def test_model_fails_when_shared_destination_deliveries_run_at_once(prod: Synthe
     assert "share destination AgentCoreTracesDestination" in problem
 
 
+def test_ordering_model_fails_when_the_runtime_does_not_wait_for_its_network(
+    prod: Synthesized,
+) -> None:
+    broken = copy.deepcopy(prod.json)
+    (runtime,) = [r for r in broken["Resources"].values() if r["Type"] == RUNTIME_TYPE]
+    runtime["DependsOn"] = [d for d in runtime["DependsOn"] if not d.startswith("Endpoints")]
+    problems = runtime_before_its_network(broken)
+    assert any("EndpointsS3Gateway" in p for p in problems), problems
+    assert any("AWS::EC2::SecurityGroupEgress" in p for p in problems), problems
+
+
+def test_ordering_model_fails_when_agentcore_endpoints_are_created_at_once(
+    prod: Synthesized,
+) -> None:
+    broken = copy.deepcopy(prod.json)
+    for resource in broken["Resources"].values():
+        if resource["Type"] == "AWS::EC2::VPCEndpoint":
+            resource.pop("DependsOn", None)
+    (problem,) = nested_private_dns_unordered(broken)
+    assert "EndpointsAgentcoreGateway" in problem
+
+
 def test_destroy_model_fails_when_the_runtime_group_is_deleted(prod: Synthesized) -> None:
     broken = copy.deepcopy(prod.json)
     for resource in broken["Resources"].values():
@@ -336,3 +369,21 @@ def test_a_vpc_runtime_reaches_gateways_of_its_own_region_only(tmp_path: Path) -
         env["gateway"]["arn"] = OTHER_ACCOUNT_GATEWAY.replace("us-east-1", "eu-west-1")
 
     assert "gateway.arn: the gateway is in eu-west-1" in _config_error(other_region, tmp_path)
+
+
+def test_a_created_vpc_must_hold_a_subnet_per_az(tmp_path: Path) -> None:
+    def host_bits(env: dict[str, Any]) -> None:
+        env["runtime"]["network"]["create_vpc"]["cidr"] = "10.40.0.1/16"
+
+    assert "create_vpc: cidr '10.40.0.1/16' is not an IPv4 network" in _config_error(
+        host_bits, tmp_path
+    )
+
+
+def test_a_small_created_vpc_gets_subnets_that_fit(tmp_path: Path) -> None:
+    def small(env: dict[str, Any]) -> None:
+        env["runtime"]["network"]["create_vpc"]["cidr"] = "10.40.0.0/22"
+
+    env = synthesize("prod", tmp_path, mutate=small)
+    cidrs = sorted(s["Properties"]["CidrBlock"] for s in env.resources("AWS::EC2::Subnet").values())
+    assert cidrs == ["10.40.0.0/25", "10.40.0.128/25"]

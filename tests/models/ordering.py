@@ -39,3 +39,46 @@ def unordered_deliveries(template: Mapping[str, Any]) -> list[str]:
         for first, second in itertools.combinations(sorted(deliveries), 2)
         if not graph.ordered(first, second)
     ]
+
+
+RUNTIME = "AWS::BedrockAgentCore::Runtime"
+# What a VPC-mode session needs at start (image layers and code come through the VPC since
+# May 2026, ERRATA 35): the runtime must not be created or updated before any of it exists.
+NETWORK_PATHS = (
+    "AWS::EC2::VPCEndpoint",
+    "AWS::EC2::SecurityGroupEgress",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::SubnetRouteTableAssociation",
+)
+AGENTCORE_ENDPOINTS = ("bedrock-agentcore", "bedrock-agentcore.gateway")
+
+
+def runtime_before_its_network(template: Mapping[str, Any]) -> list[str]:
+    """One line per network path a VPC-mode runtime may be created or updated without."""
+    graph = Graph(template)
+    paths = [k for k in graph.resources if graph.resources[k]["Type"] in NETWORK_PATHS]
+    return [
+        f"{runtime} does not wait for {path} ({graph.resources[path]['Type']}): a version may "
+        "start its sessions before the path exists"
+        for runtime, resource in graph.of_type(RUNTIME).items()
+        if resource["Properties"]["NetworkConfiguration"]["NetworkMode"] == "VPC"
+        for path in sorted(set(paths) - graph.ancestors(runtime))
+    ]
+
+
+def nested_private_dns_unordered(template: Mapping[str, Any]) -> list[str]:
+    """The AgentCore gateway endpoint's private DNS nests in the data plane's: one at a time."""
+    graph = Graph(template)
+    by_service: dict[str, list[str]] = defaultdict(list)
+    for logical_id, endpoint in graph.of_type("AWS::EC2::VPCEndpoint").items():
+        name = json.dumps(endpoint["Properties"]["ServiceName"])
+        for service in AGENTCORE_ENDPOINTS:
+            if name.endswith(f'.{service}"'):
+                by_service[service].append(logical_id)
+    return [
+        f"{first} and {second} both publish private DNS under bedrock-agentcore but are "
+        "created at once"
+        for first in by_service["bedrock-agentcore"]
+        for second in by_service["bedrock-agentcore.gateway"]
+        if not graph.ordered(first, second)
+    ]

@@ -4,6 +4,7 @@ while an interface holds the network, then deletes exactly what carries the stac
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ def moto_url(tmp_path_factory) -> Iterator[str]:
 def ec2(moto_url, monkeypatch) -> Any:
     for name, value in {
         "AWS_ENDPOINT_URL_EC2": moto_url,
+        "AWS_ENDPOINT_URL_CLOUDFORMATION": moto_url,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
     }.items():
@@ -34,11 +36,16 @@ def ec2(moto_url, monkeypatch) -> Any:
     return boto3.client("ec2", region_name="us-east-1")
 
 
+@pytest.fixture
+def cloudformation(ec2) -> Any:
+    return boto3.client("cloudformation", region_name="us-east-1")
+
+
 def _tag(ec2: Any, resource_id: str, stack: str = STACK) -> None:
     ec2.create_tags(Resources=[resource_id], Tags=[{"Key": RETAINED_TAG, "Value": stack}])
 
 
-def test_waits_for_interfaces_then_deletes_only_what_is_tagged(ec2) -> None:
+def test_waits_for_interfaces_then_deletes_only_what_is_tagged(ec2, cloudformation) -> None:
     vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.40.0.0/20")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(GroupName="rt", Description="runtime", VpcId=vpc)["GroupId"]
@@ -50,16 +57,16 @@ def test_waits_for_interfaces_then_deletes_only_what_is_tagged(ec2) -> None:
     )["NetworkInterface"]["NetworkInterfaceId"]
 
     out = io.StringIO()
-    assert clean_up(ec2, STACK, out=out) == STILL_IN_USE
+    assert clean_up(ec2, cloudformation, STACK, out=out) == STILL_IN_USE
     assert f"{interface} (AgentCore runtime interface) still uses" in out.getvalue()
     assert ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
 
     ec2.delete_network_interface(NetworkInterfaceId=interface)
     ec2.delete_security_group(GroupId=untagged)  # another workload's, gone on its own
-    assert clean_up(ec2, STACK, dry_run=True, out=io.StringIO()) == 0
+    assert clean_up(ec2, cloudformation, STACK, dry_run=True, out=io.StringIO()) == 0
     assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"], "a dry run deletes nothing"
     out = io.StringIO()
-    assert clean_up(ec2, STACK, out=out) == 0
+    assert clean_up(ec2, cloudformation, STACK, out=out) == 0
     assert out.getvalue().splitlines() == [
         f"deleting security group {group}",
         f"deleting subnet {subnet}",
@@ -79,3 +86,43 @@ def test_leaves_other_stacks_alone(ec2, capsys) -> None:
 def test_documented_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert "python scripts/cleanup_network.py --stack" in readme
+
+
+def test_a_redeployed_stack_of_the_same_name_keeps_its_network(ec2, cloudformation) -> None:
+    """After destroy and a new deploy, old and new network carry the same tag; only the old
+    one, which no live stack holds, is deleted, and the new one's interfaces do not block."""
+    old_vpc = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    _tag(ec2, old_vpc)
+    tags = [{"Key": RETAINED_TAG, "Value": STACK}]
+    template = {
+        "Resources": {
+            "NetworkVpc": {
+                "Type": "AWS::EC2::VPC",
+                "Properties": {"CidrBlock": "10.61.0.0/16", "Tags": tags},
+            },
+            "NetworkSubnet1": {
+                "Type": "AWS::EC2::Subnet",
+                "Properties": {
+                    "VpcId": {"Ref": "NetworkVpc"},
+                    "CidrBlock": "10.61.0.0/20",
+                    "Tags": tags,
+                },
+            },
+        }
+    }
+    cloudformation.create_stack(StackName=STACK, TemplateBody=json.dumps(template))
+    live = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cloudformation.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
+    }
+    interface = ec2.create_network_interface(
+        SubnetId=live["NetworkSubnet1"], Description="the live runtime's interface"
+    )["NetworkInterface"]["NetworkInterfaceId"]
+    try:
+        out = io.StringIO()
+        assert clean_up(ec2, cloudformation, STACK, out=out) == 0
+        assert out.getvalue().splitlines() == [f"deleting VPC {old_vpc}"]
+        assert ec2.describe_vpcs(VpcIds=[live["NetworkVpc"]])["Vpcs"], "the live VPC is kept"
+    finally:
+        ec2.delete_network_interface(NetworkInterfaceId=interface)
+        cloudformation.delete_stack(StackName=STACK)

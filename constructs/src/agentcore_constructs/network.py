@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_ec2 as ec2
+from constructs import IDependable
 
 
 @dataclass(frozen=True)
 class RuntimeNetwork:
-    """Network mode of the runtime: ``public()`` (default) or ``vpc(...)``."""
+    """Network mode of the runtime: ``public()`` (default) or ``vpc(...)``.
+
+    ``depends_on``: what must exist before the runtime is created or updated, such as the
+    endpoints, routes and security-group rules its sessions need at start (image layers and
+    code come through the VPC); the runtime depends on them, so no version starts without them
+    and they are deleted only after it.
+    """
 
     mode: str
     subnets: tuple[ec2.ISubnet, ...] = field(default=())
     security_groups: tuple[ec2.ISecurityGroup, ...] = field(default=())
+    depends_on: tuple[IDependable, ...] = field(default=())
 
     @classmethod
     def public(cls) -> RuntimeNetwork:
@@ -27,6 +35,10 @@ class RuntimeNetwork:
     ) -> RuntimeNetwork:
         """Run inside your VPC; at least one subnet and one security group (1..16 each)."""
         return cls(mode="VPC", subnets=tuple(subnets), security_groups=tuple(security_groups))
+
+    def after(self, *dependables: IDependable) -> RuntimeNetwork:
+        """The same network, with the runtime also waiting for ``dependables``."""
+        return replace(self, depends_on=(*self.depends_on, *dependables))
 
     def problems(self) -> list[tuple[str, object, str]]:
         if self.mode != "VPC":

@@ -8,9 +8,11 @@ map to ids differently in every account), so a created VPC places its subnets by
 from __future__ import annotations
 
 import enum
+import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import CfnResource, Fn, RemovalPolicy, Tags
+from aws_cdk import CfnResource, RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -74,6 +76,54 @@ def az_id_problems(region: str | None, az_ids: Sequence[str]) -> list[str]:
     return problems
 
 
+AZ_SLOTS = 8  # subnet slots in a created VPC: one per AZ number, az1..az8
+LARGEST_SUBNET_PREFIX = 20  # /20 subnets where the VPC has room (4,091 addresses each)
+AZ_NUMBER = re.compile(r"-az(\d+)$")
+
+
+def az_number(az_id: str) -> int:
+    """The number an AZ id ends with (``use1-az4`` is 4), unique within its region."""
+    match = AZ_NUMBER.search(az_id)
+    if match is None:
+        raise ValueError(f"IsolatedVpc: {az_id!r} is not an AZ id such as use1-az1")
+    return int(match.group(1))
+
+
+def subnet_cidrs(cidr: str, az_ids: Sequence[str]) -> dict[str, str]:
+    """Each AZ's subnet CIDR, in slot ``az number - 1`` of the VPC split into ``AZ_SLOTS``.
+
+    A subnet's CIDR depends on its AZ only, never on the list's order or length, so changing
+    the list adds or removes subnets without moving any (a moved CIDR would be a replacement
+    that collides with the subnet it replaces). A /16 or /17 has /20 slots (in a /16, az1 and
+    az2 keep the first releases' CIDRs, its first two /20s); a smaller VPC is split into 8
+    equal slots (a /24 into /27s).
+    """
+    problems: list[str] = []
+    try:
+        network = ipaddress.IPv4Network(cidr)
+    except ValueError as error:
+        raise ValueError(
+            f"IsolatedVpc: cidr {cidr!r} is not an IPv4 network ({error}); use one such as "
+            "10.40.0.0/16"
+        ) from None
+    if not 16 <= network.prefixlen <= 24:
+        problems.append(f"cidr {cidr} must be a /16 to /24 (EC2's VPC sizes with room for subnets)")
+    numbers = [az_number(az_id) for az_id in az_ids]
+    duplicates = sorted({az for az in az_ids if az_ids.count(az) > 1})
+    if duplicates:
+        problems.append(f"AZ ids given twice: {', '.join(duplicates)}")
+    problems += [
+        f"{az_id}: AZ numbers 1 to {AZ_SLOTS} have a subnet slot"
+        for az_id, number in zip(az_ids, numbers, strict=True)
+        if not 1 <= number <= AZ_SLOTS
+    ]
+    if problems:
+        raise ValueError("IsolatedVpc: " + "; ".join(problems))
+    prefix = max(LARGEST_SUBNET_PREFIX, network.prefixlen + AZ_SLOTS.bit_length() - 1)
+    slots = list(network.subnets(new_prefix=prefix))
+    return {az_id: str(slots[number - 1]) for az_id, number in zip(az_ids, numbers, strict=True)}
+
+
 class IsolatedVpc(StackAwareConstruct):
     """A VPC with one private isolated subnet per AZ id: no internet gateway, no NAT.
 
@@ -93,38 +143,41 @@ class IsolatedVpc(StackAwareConstruct):
         flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, construct_id)
+        cidrs = subnet_cidrs(cidr, az_ids)
         cfn_vpc = ec2.CfnVPC(
             self, "Vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True
         )
         retain_after_delete(cfn_vpc)
         subnet_ids, route_table_ids = [], []
-        for index, az_id in enumerate(az_ids):
+        for az_id, subnet_cidr in cidrs.items():
+            # Named by the AZ's number, like its CIDR: reordering or adding AZ ids leaves the
+            # other subnets as they are (AZ and CIDR are fixed at creation).
+            number = az_number(az_id)
             subnet = ec2.CfnSubnet(
                 self,
-                f"Subnet{index + 1}",
+                f"Subnet{number}",
                 vpc_id=cfn_vpc.ref,
                 availability_zone_id=az_id,
-                cidr_block=Fn.select(index, Fn.cidr(cidr, len(az_ids), "12")),
+                cidr_block=subnet_cidr,
                 map_public_ip_on_launch=False,
             )
             retain_after_delete(subnet)
-            table = ec2.CfnRouteTable(self, f"RouteTable{index + 1}", vpc_id=cfn_vpc.ref)
+            table = ec2.CfnRouteTable(self, f"RouteTable{number}", vpc_id=cfn_vpc.ref)
             ec2.CfnSubnetRouteTableAssociation(
-                self, f"Association{index + 1}", subnet_id=subnet.ref, route_table_id=table.ref
+                self, f"Association{number}", subnet_id=subnet.ref, route_table_id=table.ref
             )
             subnet_ids.append(subnet.ref)
             route_table_ids.append(table.ref)
+        az_ids = list(cidrs)
         self.subnets = [
             ec2.Subnet.from_subnet_attributes(
                 self,
-                f"Isolated{index + 1}",
+                f"Isolated{az_number(az_id)}",
                 subnet_id=subnet_id,
                 route_table_id=table_id,
                 availability_zone=az_id,
             )
-            for index, (subnet_id, table_id, az_id) in enumerate(
-                zip(subnet_ids, route_table_ids, az_ids, strict=True)
-            )
+            for subnet_id, table_id, az_id in zip(subnet_ids, route_table_ids, az_ids, strict=True)
         ]
         self.vpc = ec2.Vpc.from_vpc_attributes(
             self,
@@ -223,6 +276,12 @@ class PrivateEndpoints(StackAwareConstruct):
             extra = (external_resources or {}).get(service, ())
             endpoint.add_to_policy(_endpoint_statement(self, service, extra))
             self.interface_endpoints[service] = endpoint
+        data_plane = self.interface_endpoints.get(EndpointService.AGENTCORE)
+        gateway = self.interface_endpoints.get(EndpointService.AGENTCORE_GATEWAY)
+        if data_plane is not None and gateway is not None:
+            # The gateway's private DNS (*.gateway.bedrock-agentcore.<region>...) nests in the
+            # data plane's: create them one after the other, never concurrently.
+            gateway.node.add_dependency(data_plane)
         for group in {group.security_group_id: group for group in reuse.values()}.values():
             services_of_group = sorted(s.value for s, g in reuse.items() if g is group)
             self._allow_https(group, f"the VPC's existing {', '.join(services_of_group)} endpoint")
@@ -244,9 +303,11 @@ class PrivateEndpoints(StackAwareConstruct):
             ec2.Port.tcp(HTTPS),
             "HTTPS to S3 through the gateway endpoint: image layers and code",
         )
+        # The runtime waits for every endpoint, route and rule here, and for the rules added
+        # to reused endpoints' groups (children of those imported groups).
         self.network = RuntimeNetwork.vpc(
             subnets=list(subnets), security_groups=[self.runtime_security_group]
-        )
+        ).after(self, *{group.security_group_id: group for group in reuse.values()}.values())
 
     def _allow_https(self, group: ec2.ISecurityGroup, what: str) -> None:
         """The runtime may send HTTPS to ``group``, which accepts HTTPS from the runtime only."""
@@ -269,17 +330,16 @@ def retain_after_delete(construct: IConstruct) -> None:
 def _endpoint_statement(
     scope: Construct, service: EndpointService, external_resources: Sequence[str]
 ) -> iam.PolicyStatement:
-    """This account's principals only; AgentCore endpoints: this account's resources (and the
-    ``external_resources`` named, such as a gateway shared from another account), any caller."""
+    """This account's principals only; AgentCore endpoints: this account's resources, AWS's
+    built-in ones (the Code Interpreter and Browser, whose ARNs have ``aws`` as the account)
+    and the ``external_resources`` named (a gateway shared from another account), any caller."""
     stack = stack_env(scope)
     if service.accepts_oauth_callers:
+        arn = f"arn:{stack.partition}:bedrock-agentcore:{stack.region}"
         return iam.PolicyStatement(
             principals=[iam.AnyPrincipal()],
             actions=["bedrock-agentcore:*"],
-            resources=[
-                f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:*",
-                *external_resources,
-            ],
+            resources=[f"{arn}:{stack.account}:*", f"{arn}:aws:*", *external_resources],
         )
     return iam.PolicyStatement(
         principals=[iam.AnyPrincipal()],

@@ -8,12 +8,13 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Protocol
 
-from aws_cdk import Duration
+from aws_cdk import CfnResource, Duration
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
-from constructs import Construct
+from constructs import Construct, Dependable
 
 from .authorizer import RuntimeAuthorizer
 from .code import AgentRuntimeCode
@@ -221,6 +222,7 @@ class AgentRuntime(StackAwareConstruct):
         self.cfn_runtime.node.add_dependency(self._policy)
         if isinstance(bound, BoundImage) and bound.dependency is not None:
             self.cfn_runtime.node.add_dependency(bound.dependency)
+        self._wait_for_network(network)
 
         self.runtime_arn: str = self.cfn_runtime.attr_agent_runtime_arn
         self.metrics = RuntimeMetrics(runtime_name, self.runtime_arn)
@@ -235,6 +237,24 @@ class AgentRuntime(StackAwareConstruct):
                 metrics=self.metrics,
                 options=observability,
             )
+
+    def _wait_for_network(self, network: RuntimeNetwork) -> None:
+        """DependsOn every resource of ``network.depends_on`` the properties do not already
+        reference (a reference orders it too; a second DependsOn is cfn-lint's W3005)."""
+        referenced = {
+            *(subnet.subnet_id for subnet in network.subnets),
+            *(group.security_group_id for group in network.security_groups),
+        }
+        for dependable in network.depends_on:
+            for root in Dependable.of(dependable).dependency_roots:
+                for construct in root.node.find_all():
+                    if not isinstance(construct, CfnResource) or construct is self.cfn_runtime:
+                        continue
+                    ids = {construct.ref}
+                    if isinstance(construct, ec2.CfnSecurityGroup):
+                        ids.add(construct.attr_group_id)
+                    if not ids & referenced:
+                        self.cfn_runtime.add_dependency(construct)
 
     @cached_property
     def runtime_id(self) -> str:

@@ -116,6 +116,9 @@ class EcrImageCopy(StackAwareConstruct):
             "Resource",
             service_token=handler.function.function_arn,
             resource_type=RESOURCE_TYPE,
+            # A handler that dies before it answers fails the stack in minutes, not CloudFormation's
+            # default hour (on create, rollback and delete alike).
+            service_timeout=Duration.minutes(20),
             properties={
                 "SourceRepository": source_repository.repository_name,
                 "SourceTag": source_tag,

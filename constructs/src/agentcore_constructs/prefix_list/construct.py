@@ -94,6 +94,9 @@ class ManagedPrefixList(StackAwareConstruct):
             "Resource",
             service_token=lookup.function.function_arn,
             resource_type=RESOURCE_TYPE,
+            # A handler that dies before it answers fails the stack in minutes, not CloudFormation's
+            # default hour (on create, rollback and delete alike).
+            service_timeout=Duration.minutes(5),
             properties={"PrefixListName": prefix_list_name},
         )
         # The function's permissions and log group must exist before CloudFormation calls it.
