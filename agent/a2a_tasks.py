@@ -42,7 +42,7 @@ class OwnedTaskStore(TaskStore):
             caller = self._identify(headers)
         except InvocationError:
             return None
-        return f"{caller.actor_id or '-'}\n{headers.get(SESSION_HEADER, '')}"
+        return f"{caller.owner or '-'}\n{headers.get(SESSION_HEADER, '')}"
 
     async def save(self, task: Task, context: ServerCallContext | None = None) -> None:
         owner = self._owner(context)

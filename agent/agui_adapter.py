@@ -9,6 +9,7 @@ AG-UI thread id); its last user message is the prompt.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -39,6 +40,7 @@ from .errors import InvocationError
 from .payload import check_content_type
 
 ENCODER = EventEncoder()
+THREAD_ID = re.compile(r"[\x21-\x7e]{1,256}")
 
 
 def parse_run_input(body: bytes) -> tuple[RunAgentInput, str]:
@@ -109,7 +111,19 @@ class AguiContract:
         self.core = core
 
     def _session(self, headers: Any, run: RunAgentInput) -> str:
-        return headers.get(SESSION_HEADER) or run.thread_id
+        """The runtime's session id; without one (outside AgentCore), the run's thread id, which
+        goes back in a response header: so printable ASCII only."""
+        session_id = headers.get(SESSION_HEADER)
+        if session_id:
+            return session_id
+        if not THREAD_ID.fullmatch(run.thread_id):
+            raise InvocationError(
+                400,
+                "invalid_thread_id",
+                "Without a session header, threadId is the session id: send 1 to 256 printable "
+                "ASCII characters.",
+            )
+        return run.thread_id
 
     async def invocations(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -120,10 +134,10 @@ class AguiContract:
             if len(body) > self.core.settings.max_body_bytes:
                 raise InvocationError(413, "body_too_large", "The body is too large.")
             run, prompt = parse_run_input(body)
+            session_id = self._session(request.headers, run)
         except InvocationError as error:
             self.core.log_done("AGUI", request_id, "", error.status, started, error.code)
             return JSONResponse(error.body(), error.status)
-        session_id = self._session(request.headers, run)
 
         async def encoded() -> AsyncIterator[str]:
             code = None

@@ -111,7 +111,7 @@ class AgentCore:
         for name in self.settings.required_secrets:
             self.secrets.require(name)
         await self._start_warm_up()  # traces are set up before the first turn's spans
-        session = self.sessions.get(session_id, caller.actor_id)
+        session = self.sessions.get(session_id, caller.actor_id, caller.owner)
         queue: asyncio.Queue[Frame | Exception | None] = asyncio.Queue()
 
         async def produce() -> None:

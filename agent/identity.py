@@ -23,6 +23,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -43,10 +44,20 @@ SIGNED_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS25
 
 @dataclass(frozen=True)
 class Caller:
-    """The verified user's Memory actor id, or ``None``, and how it was decided (for logs)."""
+    """The verified user's Memory actor id, or ``None``, and how it was decided (for logs).
+
+    ``owner`` keys what lives in this process (conversations, A2A tasks): the actor, else the
+    machine client a verified token names, else ``""`` for callers nothing tells apart (IAM
+    calls without a user id, where the service's session id is what separates them).
+    """
 
     actor_id: str | None
     source: str
+    owner: str = ""
+
+    @classmethod
+    def user(cls, actor_id: str, source: str) -> Caller:
+        return cls(actor_id, source, owner=actor_id)
 
 
 def actor_for(identity: str) -> str:
@@ -78,9 +89,9 @@ class IdentityPolicy:
         """The caller of a request; raises 401 ``untrusted_token`` for an impossible token."""
         lowered = {k.lower(): v for k, v in headers.items()}
         if self.mode == "iam":
-            user = lowered.get(USER_ID_HEADER, "")
+            user = _header_text(lowered.get(USER_ID_HEADER, ""))
             if user:
-                return Caller(actor_for(user), "for-user")
+                return Caller.user(actor_for(user), "for-user")
             return Caller(None, "no user id (InvokeAgentRuntime without ForUser)")
         if self.mode == "jwt":
             return self._from_token(lowered.get("authorization", ""))
@@ -100,8 +111,10 @@ class IdentityPolicy:
                 "the call was refused.",
             )
         if claims["sub"] == claims["client_id"]:
-            return Caller(None, "machine client (client credentials)")
-        return Caller(actor_for(claims["sub"]), "jwt")
+            return Caller(
+                None, "machine client (client credentials)", owner=f"client:{claims['client_id']}"
+            )
+        return Caller.user(actor_for(claims["sub"]), "jwt")
 
     def _check(self, token: str) -> tuple[str | None, dict[str, Any]]:
         parts = token.split(".")
@@ -120,12 +133,36 @@ class IdentityPolicy:
         if not isinstance(client, str) or client not in self.client_ids:
             return "a client this runtime does not allow", {}
         subject = claims.get("sub")
-        if not isinstance(subject, str) or not subject:
+        if not isinstance(subject, str) or not subject or not _is_text(subject):
             return "no string subject", {}
         expiry = claims.get("exp")
-        if not isinstance(expiry, int | float) or expiry + CLOCK_SKEW_SECONDS < time.time():
+        if (
+            not isinstance(expiry, int | float)
+            or not math.isfinite(expiry)
+            or expiry + CLOCK_SKEW_SECONDS < time.time()
+        ):
             return "expired", {}
         return None, claims
+
+
+def _header_text(value: str) -> str:
+    """A header value as the caller sent it: servers decode header bytes as latin-1, and the
+    service passes the user id's UTF-8 bytes through, so ``jöhn`` is re-read as UTF-8."""
+    try:
+        return value.encode("latin-1").decode()
+    except UnicodeError:
+        raise InvocationError(
+            400, "invalid_user_id", "The user-id header is not UTF-8 text; send the id as UTF-8."
+        ) from None
+
+
+def _is_text(value: str) -> bool:
+    """Encodable as UTF-8: a lone surrogate (valid JSON, ``"\\ud800"``) is not."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _segment(text: str) -> dict[str, Any] | None:
@@ -134,3 +171,48 @@ def _segment(text: str) -> dict[str, Any] | None:
     except (ValueError, binascii.Error):
         return None
     return decoded if isinstance(decoded, dict) else None
+
+
+IDENTITY_HEADERS = (b"authorization", USER_ID_HEADER.encode())
+
+
+class SingleIdentityHeaders:
+    """ASGI middleware: a request with two ``Authorization`` or two user-id headers is refused.
+
+    The runtime's authorizer verified one of them; which one a framework keeps differs
+    (Starlette's mapping the last, a2a-sdk's ``dict`` the first), so a second copy could
+    name another user. HTTP gets 401 ``ambiguous_identity``; a WebSocket is closed with 1008
+    before it is accepted. The header values are never logged.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            names = [name.lower() for name, _ in scope.get("headers", ())]
+            repeated = [h.decode() for h in IDENTITY_HEADERS if names.count(h) > 1]
+            if repeated:
+                log(30, "request refused: identity header repeated", headers=repeated)
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                error = InvocationError(
+                    401,
+                    "ambiguous_identity",
+                    "The request carries more than one Authorization or user-id header; send one.",
+                )
+                body = json.dumps(error.body()).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

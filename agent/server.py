@@ -17,11 +17,13 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from .core import AgentCore
+from .identity import SingleIdentityHeaders
 from .log import log
 from .settings import Settings
 
@@ -94,6 +96,7 @@ def create_app(settings: Settings) -> Starlette:
 
     app = Starlette(
         routes=[Route("/ping", ping, methods=["GET"]), *routes],
+        middleware=[Middleware(SingleIdentityHeaders)],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )

@@ -42,12 +42,12 @@ class SessionStore:
     def __len__(self) -> int:
         return len(self._sessions)
 
-    def get(self, session_id: str, actor_id: str | None = None) -> Session:
-        """One conversation per actor and session id: two actors (or an actor and an
-        unverified caller) never share one."""
+    def get(self, session_id: str, actor_id: str | None = None, owner: str = "") -> Session:
+        """One conversation per owner and session id: two users, two machine clients, or a
+        user and an unverified caller never share one (``Caller.owner``)."""
         now = self._clock()
         self._evict_idle(now)
-        key = (actor_id, session_id)
+        key = (owner or actor_id or "", session_id)
         session = self._sessions.get(key)
         if session is None:
             self._make_room()

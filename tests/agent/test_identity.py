@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 
 import pytest
 
 from agent.errors import InvocationError
-from agent.identity import USER_ID_HEADER, IdentityPolicy, actor_for
+from agent.identity import USER_ID_HEADER, IdentityPolicy, SingleIdentityHeaders, actor_for
 from tests.doubles.cognito_tokens import APP_CLIENT, CLI_CLIENT, ISSUER, access_token
 
 CLI, APP, OTHER = CLI_CLIENT, APP_CLIENT, "other-client-0003"
@@ -48,6 +49,9 @@ def test_jwt_a_machine_client_is_not_a_user() -> None:
         (token(sub=12345), "no string subject"),
         (token(sub=None), "no string subject"),
         (token(exp=int(time.time()) - 3600), "expired"),
+        (token(exp=float("nan")), "expired"),
+        (token(exp=float("inf")), "expired"),
+        (token(sub="\ud800evil"), "no string subject"),  # valid JSON, not encodable text
         ("Bearer a.b", "not a JWS"),
         ("Bearer !!!.???.x", "undecodable"),
     ],
@@ -84,3 +88,54 @@ def test_actor_ids_are_injective_and_fit_memorys_pattern() -> None:
     assert len(set(actors)) == len(actors), "distinct identities, distinct actors"
     for actor in actors:
         assert ACTOR.fullmatch(actor) and 1 <= len(actor) <= 255, actor
+
+
+def test_machine_clients_are_told_apart_without_memory() -> None:
+    cli, app = (JWT.caller({"Authorization": token(sub=c, client_id=c)}) for c in (CLI, APP))
+    assert cli.actor_id is None and app.actor_id is None
+    assert cli.owner != app.owner, "two machine clients never share a conversation"
+    assert (
+        JWT.caller({"Authorization": token()}).owner
+        == JWT.caller({"Authorization": token()}).actor_id
+    )
+
+
+def test_iam_user_ids_are_read_as_the_utf8_the_caller_sent() -> None:
+    as_received = "jöhn".encode().decode("latin-1")  # what an ASGI server hands over
+    assert IAM.caller({USER_ID_HEADER: as_received}).actor_id == actor_for("jöhn")
+    with pytest.raises(InvocationError) as raised:
+        IAM.caller({USER_ID_HEADER: "\xff\xfe"})
+    assert (raised.value.status, raised.value.code) == (400, "invalid_user_id")
+
+
+def _through_guard(kind: str, headers: list[tuple[bytes, bytes]]) -> list[dict]:
+    sent: list[dict] = []
+    reached: list[str] = []
+
+    async def app(scope, receive, send) -> None:
+        reached.append(scope["type"])
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async def receive() -> dict:
+        return {"type": "http.request"}
+
+    scope = {"type": kind, "headers": headers}
+    asyncio.run(SingleIdentityHeaders(app)(scope, receive, send))
+    return sent if not reached else [{"reached": True}]
+
+
+@pytest.mark.parametrize(
+    "repeated",
+    [
+        [(b"authorization", b"Bearer a"), (b"Authorization", b"Bearer b")],
+        [(USER_ID_HEADER.encode(), b"bob"), (USER_ID_HEADER.upper().encode(), b"alice")],
+    ],
+)
+def test_a_repeated_identity_header_is_refused_on_every_transport(repeated) -> None:
+    start, body = _through_guard("http", repeated)
+    assert start["status"] == 401 and b'"ambiguous_identity"' in body["body"]
+    assert b"Bearer" not in body["body"] and b"alice" not in body["body"]
+    assert _through_guard("websocket", repeated) == [{"type": "websocket.close", "code": 1008}]
+    assert _through_guard("http", repeated[:1]) == [{"reached": True}]

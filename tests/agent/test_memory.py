@@ -20,7 +20,7 @@ import pytest
 
 from agent.identity import actor_for
 from agent.memory import memory_session_id
-from tests.doubles.cognito_tokens import access_token, jwt_environment
+from tests.doubles.cognito_tokens import APP_CLIENT, CLI_CLIENT, access_token, jwt_environment
 from tests.doubles.model_gate import ModelGate
 from tests.doubles.processes import (
     AgentServer,
@@ -180,6 +180,47 @@ def test_tokens_no_authorizer_would_pass_are_refused(tmp_path, gated, gateway) -
         log = agent.log_text()
         assert "Traceback" not in log and '"untrusted token refused"' in log
         assert ALICE not in log, "the token's claims never reach the log"
+
+
+def test_the_review_s_identity_attacks_are_refused(tmp_path, gated, gateway) -> None:
+    """Fresh-context attacker review of per-user identity: a second identity header naming
+    another user (whichever copy a framework keeps), two machine clients on one session id, a
+    subject no text encoding holds, an expiry that is not a number."""
+    url, _ = gated
+    session = session_id("memory-review")
+    with agent_with_memory(tmp_path, url, mode="jwt", GATEWAY_ENDPOINT=gateway.url) as agent:
+        forged = access_token(ALICE, signature="Zm9yZ2Vk")
+        for pair in ([signed_in(BOB)["Authorization"], forged], [forged, forged]):
+            reply = httpx.post(
+                f"{agent.base_url}/invocations",
+                json={"prompt": "Which order did I mention before?"},
+                headers=[(SESSION_HEADER, session), *(("Authorization", t) for t in pair)],
+                timeout=60,
+            )
+            assert reply.status_code == 401, pair
+            assert reply.json()["error"]["code"] == "ambiguous_identity"
+        for odd in (signed_in("\ud800evil"), signed_in(ALICE, exp=float("nan"))):
+            reply = ask(agent, "Where is ORD-1234?", session, **odd)
+            assert reply.status_code == 401 and reply.json()["error"]["code"] == "untrusted_token"
+
+        def machine(client: str, prompt: str) -> str:
+            headers = signed_in(client, client_id=client)
+            reply = ask(agent, prompt, session_id("memory-two-machines"), **headers)
+            assert reply.status_code == 200
+            return reply.json()["response"]
+
+        machine(CLI_CLIENT, "Where is ORD-2001?")
+        assert "ORD-2001" not in machine(APP_CLIENT, "Which order did I mention before?")
+        assert "ORD-2001" in machine(CLI_CLIENT, "Which order did I mention before?")
+        assert "Traceback" not in agent.log_text()
+    with agent_with_memory(tmp_path, url, GATEWAY_ENDPOINT=gateway.url) as agent:
+        reply = httpx.post(
+            f"{agent.base_url}/invocations",
+            json={"prompt": "Which order did I mention before?"},
+            headers=[(SESSION_HEADER, session), (USER_HEADER, "bob"), (USER_HEADER, "alice")],
+            timeout=60,
+        )
+        assert reply.status_code == 401 and reply.json()["error"]["code"] == "ambiguous_identity"
 
 
 def test_without_a_verified_user_memory_is_never_touched(tmp_path, gated, gateway) -> None:

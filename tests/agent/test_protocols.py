@@ -458,6 +458,9 @@ def test_agui_websocket_carries_the_same_events(agui_agent) -> None:
         (b"{", "invalid_run_input"),
         (b'{"threadId": "t"}', "invalid_run_input"),
         (json.dumps(run_input(" ", "t")).encode(), "missing_prompt"),
+        # without a session header the thread id is the session id, sent back in a header
+        (json.dumps(run_input("hi", "t\r\nSet-Cookie: x=1")).encode(), "invalid_thread_id"),
+        (json.dumps(run_input("hi", "t\u20ac")).encode(), "invalid_thread_id"),
     ],
 )
 def test_agui_bad_input_is_a_400(agui_agent, body, code) -> None:
