@@ -8,12 +8,14 @@ agentcore-invoke --env prod --session <id> "And when will it arrive?"
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import sys
 import uuid
 import webbrowser
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,13 +150,8 @@ def authentication(
 
 def login(argv: list[str], *, aws: Any = None, open_url: Any = webbrowser.open) -> None:
     args = parse_login_args(argv)
-    try:
-        stack_name, region = locate(args)
-        if aws is None:
-            import boto3
-
-            aws = boto3.Session()
-        outputs = stack_outputs(args, aws, stack_name, region)
+    with reported("agentcore-invoke login"):
+        outputs, aws, region = deployed(args, aws)
         if outputs.auth_mode != "jwt":
             raise InvokeError(
                 f"{args.env} uses IAM (SigV4): nothing to sign in to; pass --user to invoke"
@@ -176,11 +173,28 @@ def login(argv: list[str], *, aws: Any = None, open_url: Any = webbrowser.open) 
 
             tokens.login_browser(show, port=args.callback_port)
         print(f"signed in to {args.env}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def reported(prog: str) -> Iterator[None]:
+    """Each failure is one line on stderr and exit status 1; Ctrl-C is 130."""
+    try:
+        yield
     except InvokeError as error:
-        print(f"agentcore-invoke login: {error}", file=sys.stderr)
+        print(f"{prog}: {error}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def deployed(args: argparse.Namespace, aws: Any) -> tuple[StackOutputs, Any, str | None]:
+    """The environment's stack outputs, the AWS session that read them, and the region."""
+    stack_name, region = locate(args)
+    if aws is None:
+        import boto3
+
+        aws = boto3.Session()
+    return stack_outputs(args, aws, stack_name, region), aws, region
 
 
 def stack_outputs(args: argparse.Namespace, aws: Any, stack_name: str, region: str | None):
@@ -253,13 +267,8 @@ def main(argv: list[str] | None = None, *, aws: Any = None) -> None:
         login(argv[1:], aws=aws)
         return
     args = parse_args(argv)
-    try:
-        stack_name, region = locate(args)
-        if aws is None:
-            import boto3
-
-            aws = boto3.Session()
-        outputs = stack_outputs(args, aws, stack_name, region)
+    with reported("agentcore-invoke"):
+        outputs, aws, region = deployed(args, aws)
         auth, headers = authentication(outputs, aws, region, args.user)
         if outputs.auth_mode == "iam" and not args.user:
             print("no --user: the agent answers without memory (no verified user)", file=sys.stderr)
@@ -276,11 +285,6 @@ def main(argv: list[str] | None = None, *, aws: Any = None) -> None:
             timeout=args.timeout,
         )
         render(frames, as_json=args.json, session_id=session_id)
-    except InvokeError as error:
-        print(f"agentcore-invoke: {error}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
 
 
 if __name__ == "__main__":
